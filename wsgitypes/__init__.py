@@ -1,6 +1,7 @@
 """Typed WSGI (PEP 3333): protocols for both checkers, and the tools that enforce the rules."""
 
 from wsgitypes.environ import Environ, environ_view
+from wsgitypes.rules import WSGIViolation
 from wsgitypes.streams import is_error_stream, is_input_stream
 from wsgitypes.types import (
     ErrorStream,
@@ -30,6 +31,7 @@ __all__ = [
     "StartResponse",
     "WSGIApplication",
     "WSGIEnvironment",
+    "WSGIViolation",
     "WriteCallable",
     "environ_view",
     "is_error_stream",

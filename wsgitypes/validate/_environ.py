@@ -1,0 +1,152 @@
+"""The server's side of the call: is the environ what PEP 3333 promises?
+
+``environ_looks_right`` is the hot path: C-level operations only, True when every
+environ rule holds.  When it says False, ``check_environ`` finds the broken rule and
+builds the message.  Some answers (request methods, ports) are learned: a value that
+passed the full check once is accepted by the fast path afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from operator import itemgetter
+from typing import Any
+
+from wsgitypes import rules
+from wsgitypes.streams import is_error_stream, is_input_stream
+from wsgitypes.validate._report import Reporter
+
+REQUIRED_KEYS = frozenset(
+    {
+        "REQUEST_METHOD",
+        "SERVER_NAME",
+        "SERVER_PORT",
+        "SERVER_PROTOCOL",
+        "wsgi.version",
+        "wsgi.url_scheme",
+        "wsgi.input",
+        "wsgi.errors",
+        "wsgi.multithread",
+        "wsgi.multiprocess",
+        "wsgi.run_once",
+    }
+)
+_SCHEMES = frozenset({"http", "https"})
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_LEARN_LIMIT = 4096
+
+
+# An environ's "shape" is its tuple of keys.  A server sends few shapes (one per set
+# of request headers), so each is checked once: it has every required key, no
+# HTTP_CONTENT_* key, and here is the getter that pulls out its CGI values.
+_shapes: dict[tuple[str, ...], Callable[[dict[str, Any]], Any]] = {}
+_methods_seen: set[str] = set()
+_ports_seen: set[str] = set()
+
+
+def _learn_shape(environ: dict[str, Any]) -> None:
+    keys = tuple(environ)
+    if (
+        len(_shapes) < _LEARN_LIMIT
+        and all(type(key) is str for key in keys)
+        and environ.keys() >= REQUIRED_KEYS
+        and "HTTP_CONTENT_LENGTH" not in environ
+        and "HTTP_CONTENT_TYPE" not in environ
+    ):
+        # A tuple-returning getter even for one key, so join() always gets an iterable.
+        cgi = [key for key in keys if "." not in key]
+        _shapes[keys] = itemgetter(*cgi, *cgi) if len(cgi) == 1 else itemgetter(*cgi)
+
+
+def environ_looks_right(environ: Any) -> bool:
+    try:
+        if type(environ) is not dict:
+            return False
+        cgi_values = _shapes.get(tuple(environ))
+        if cgi_values is None:
+            return False
+        # Every CGI value must be str (join() raises TypeError) and Latin-1.
+        text = "".join(cgi_values(environ))
+        if not text.isascii():
+            text.encode("latin-1")
+        script = environ.get("SCRIPT_NAME")
+        path = environ.get("PATH_INFO")
+        length = environ.get("CONTENT_LENGTH")
+        return bool(
+            environ["wsgi.version"] == (1, 0)
+            and environ["wsgi.url_scheme"] in _SCHEMES
+            and environ["REQUEST_METHOD"] in _methods_seen
+            and environ["SERVER_PORT"] in _ports_seen
+            and environ["SERVER_NAME"]
+            and (not script or (script[0] == "/" and script != "/"))
+            and (not path or path[0] == "/")
+            and (not length or (length.isascii() and length.isdigit()))
+            and is_input_stream(environ["wsgi.input"])
+            and is_error_stream(environ["wsgi.errors"])
+            and callable(environ.get("wsgi.file_wrapper", len))
+        )
+    except (TypeError, UnicodeEncodeError):
+        return False
+
+
+def check_environ(environ: Any, report: Reporter) -> None:
+    """Report every broken environ rule; learn the values that passed."""
+    if type(environ) is not dict:
+        report.violation(rules.ENVIRON_DICT, f"got {type(environ).__name__}")
+        if not isinstance(environ, dict):
+            return
+    env: dict[Any, Any] = environ
+    missing = sorted(REQUIRED_KEYS - env.keys())
+    if missing:
+        report.violation(rules.ENVIRON_REQUIRED, f"missing {', '.join(missing)}")
+    for key, value in env.items():
+        if type(key) is not str:
+            report.violation(rules.ENVIRON_KEY_STR, f"key {key!r} is {type(key).__name__}")
+            continue
+        if isinstance(value, str):
+            problem = rules.check_latin1(value)
+            if problem:
+                report.violation(rules.ENVIRON_LATIN1, f"environ[{key!r}]: {problem}")
+        elif "." not in key:
+            report.violation(rules.ENVIRON_CGI_STR, f"environ[{key!r}] is {type(value).__name__}: {value!r}")
+    _check_values(env, report)
+    _learn_shape(env)
+
+
+def _check_values(env: dict[Any, Any], report: Reporter) -> None:
+    method = env.get("REQUEST_METHOD")
+    if isinstance(method, str) and _TOKEN.fullmatch(method):
+        if len(_methods_seen) < _LEARN_LIMIT:
+            _methods_seen.add(method)
+    elif "REQUEST_METHOD" in env:
+        report.violation(rules.ENVIRON_METHOD, f"REQUEST_METHOD is {method!r}")
+    port, name = env.get("SERVER_PORT"), env.get("SERVER_NAME")
+    if isinstance(port, str) and port.isascii() and port.isdigit():
+        if len(_ports_seen) < _LEARN_LIMIT:
+            _ports_seen.add(port)
+    elif "SERVER_PORT" in env:
+        report.violation(rules.ENVIRON_SERVER, f"SERVER_PORT is {port!r}")
+    if "SERVER_NAME" in env and not name:
+        report.violation(rules.ENVIRON_SERVER, f"SERVER_NAME is {name!r}")
+    script, path = env.get("SCRIPT_NAME"), env.get("PATH_INFO")
+    if isinstance(script, str) and script and (script[0] != "/" or script == "/"):
+        report.violation(rules.ENVIRON_PATH, f"SCRIPT_NAME is {script!r}")
+    if isinstance(path, str) and path and path[0] != "/":
+        report.violation(rules.ENVIRON_PATH, f"PATH_INFO is {path!r}")
+    length = env.get("CONTENT_LENGTH")
+    if isinstance(length, str) and length and not (length.isascii() and length.isdigit()):
+        report.violation(rules.ENVIRON_CONTENT_LENGTH, f"CONTENT_LENGTH is {length!r}")
+    for key in ("HTTP_CONTENT_LENGTH", "HTTP_CONTENT_TYPE"):
+        if key in env:
+            report.violation(rules.ENVIRON_NO_HTTP_CONTENT, f"environ has {key}")
+    if "wsgi.version" in env and env["wsgi.version"] != (1, 0):
+        report.violation(rules.ENVIRON_VERSION, f"wsgi.version is {env['wsgi.version']!r}")
+    if "wsgi.url_scheme" in env and env["wsgi.url_scheme"] not in _SCHEMES:
+        report.violation(rules.ENVIRON_URL_SCHEME, f"wsgi.url_scheme is {env['wsgi.url_scheme']!r}")
+    if "wsgi.input" in env and not is_input_stream(env["wsgi.input"]):
+        report.violation(rules.ENVIRON_INPUT, f"wsgi.input is {env['wsgi.input']!r}")
+    if "wsgi.errors" in env and not is_error_stream(env["wsgi.errors"]):
+        report.violation(rules.ENVIRON_ERRORS, f"wsgi.errors is {env['wsgi.errors']!r}")
+    if not callable(env.get("wsgi.file_wrapper", len)):
+        report.violation(rules.ENVIRON_FILE_WRAPPER, f"wsgi.file_wrapper is {env['wsgi.file_wrapper']!r}")
