@@ -35,11 +35,6 @@ def _missing_on_class(cache: dict[type, _Missing], cls: type, methods: tuple[str
     return answer
 
 
-def _instance_has(obj: object, names: tuple[str, ...]) -> bool:
-    own: dict[str, object] = getattr(obj, "__dict__", {})
-    return all(callable(own.get(name)) for name in names)
-
-
 _input_classes: dict[type, _Missing] = {}
 _error_classes: dict[type, _Missing] = {}
 
@@ -53,7 +48,10 @@ def is_input_stream(obj: object, /) -> TypeGuard[InputStream]:
         missing = _missing_on_class(_input_classes, type(obj), _INPUT_METHODS)
     if not missing:
         return missing is not None
-    return _instance_has(obj, missing)
+    own: dict[str, object] | None = getattr(obj, "__dict__", None)  # methods set on the instance
+    if not own:
+        return False
+    return all(map(callable, map(own.get, missing)))
 
 
 def is_error_stream(obj: object, /) -> TypeGuard[ErrorStream]:
@@ -63,4 +61,7 @@ def is_error_stream(obj: object, /) -> TypeGuard[ErrorStream]:
         missing = _missing_on_class(_error_classes, type(obj), _ERROR_METHODS)
     if not missing:
         return missing is not None
-    return _instance_has(obj, missing)
+    own: dict[str, object] | None = getattr(obj, "__dict__", None)  # methods set on the instance
+    if not own:
+        return False
+    return all(map(callable, map(own.get, missing)))

@@ -41,8 +41,9 @@ _LEARN_LIMIT = 4096
 # of request headers), so each is checked once: it has every required key, no
 # HTTP_CONTENT_* key, and here is the getter that pulls out its CGI values.
 _shapes: dict[tuple[str, ...], Callable[[dict[str, Any]], Any]] = {}
-_methods_seen: set[str] = set()
-_ports_seen: set[str] = set()
+# The values a server repeats on every request, checked together: one learned tuple.
+_fixed_values = itemgetter("wsgi.version", "wsgi.url_scheme", "REQUEST_METHOD", "SERVER_NAME", "SERVER_PORT")
+_fixed_ok: set[tuple[Any, ...]] = set()
 
 
 def _learn_shape(environ: dict[str, Any]) -> None:
@@ -74,11 +75,7 @@ def environ_looks_right(environ: Any) -> bool:
         path = environ.get("PATH_INFO")
         length = environ.get("CONTENT_LENGTH")
         return bool(
-            environ["wsgi.version"] == (1, 0)
-            and environ["wsgi.url_scheme"] in _SCHEMES
-            and environ["REQUEST_METHOD"] in _methods_seen
-            and environ["SERVER_PORT"] in _ports_seen
-            and environ["SERVER_NAME"]
+            _fixed_values(environ) in _fixed_ok
             and (not script or (script[0] == "/" and script != "/"))
             and (not path or path[0] == "/")
             and (not length or (length.isascii() and length.isdigit()))
@@ -91,7 +88,7 @@ def environ_looks_right(environ: Any) -> bool:
 
 
 def check_environ(environ: Any, report: Reporter) -> None:
-    """Report every broken environ rule; learn the values that passed."""
+    """Report every broken environ rule; learn the shape and values that passed."""
     if type(environ) is not dict:
         report.violation(rules.ENVIRON_DICT, f"got {type(environ).__name__}")
         if not isinstance(environ, dict):
@@ -110,25 +107,28 @@ def check_environ(environ: Any, report: Reporter) -> None:
                 report.violation(rules.ENVIRON_LATIN1, f"environ[{key!r}]: {problem}")
         elif "." not in key:
             report.violation(rules.ENVIRON_CGI_STR, f"environ[{key!r}] is {type(value).__name__}: {value!r}")
-    _check_values(env, report)
+    if _check_values(env, report) and len(_fixed_ok) < _LEARN_LIMIT:
+        _fixed_ok.add(_fixed_values(env))
     _learn_shape(env)
 
 
-def _check_values(env: dict[Any, Any], report: Reporter) -> None:
+def _check_values(env: dict[Any, Any], report: Reporter) -> bool:
+    """Report broken value rules; True when the values the fast path learns all passed."""
+    fixed_ok = REQUIRED_KEYS <= env.keys()
     method = env.get("REQUEST_METHOD")
-    if isinstance(method, str) and _TOKEN.fullmatch(method):
-        if len(_methods_seen) < _LEARN_LIMIT:
-            _methods_seen.add(method)
-    elif "REQUEST_METHOD" in env:
-        report.violation(rules.ENVIRON_METHOD, f"REQUEST_METHOD is {method!r}")
+    if not (isinstance(method, str) and _TOKEN.fullmatch(method)):
+        fixed_ok = False
+        if "REQUEST_METHOD" in env:
+            report.violation(rules.ENVIRON_METHOD, f"REQUEST_METHOD is {method!r}")
     port, name = env.get("SERVER_PORT"), env.get("SERVER_NAME")
-    if isinstance(port, str) and port.isascii() and port.isdigit():
-        if len(_ports_seen) < _LEARN_LIMIT:
-            _ports_seen.add(port)
-    elif "SERVER_PORT" in env:
-        report.violation(rules.ENVIRON_SERVER, f"SERVER_PORT is {port!r}")
-    if "SERVER_NAME" in env and not name:
-        report.violation(rules.ENVIRON_SERVER, f"SERVER_NAME is {name!r}")
+    if not (isinstance(port, str) and port.isascii() and port.isdigit()):
+        fixed_ok = False
+        if "SERVER_PORT" in env:
+            report.violation(rules.ENVIRON_SERVER, f"SERVER_PORT is {port!r}")
+    if not (isinstance(name, str) and name):
+        fixed_ok = False
+        if "SERVER_NAME" in env:
+            report.violation(rules.ENVIRON_SERVER, f"SERVER_NAME is {name!r}")
     script, path = env.get("SCRIPT_NAME"), env.get("PATH_INFO")
     if isinstance(script, str) and script and (script[0] != "/" or script == "/"):
         report.violation(rules.ENVIRON_PATH, f"SCRIPT_NAME is {script!r}")
@@ -140,13 +140,19 @@ def _check_values(env: dict[Any, Any], report: Reporter) -> None:
     for key in ("HTTP_CONTENT_LENGTH", "HTTP_CONTENT_TYPE"):
         if key in env:
             report.violation(rules.ENVIRON_NO_HTTP_CONTENT, f"environ has {key}")
-    if "wsgi.version" in env and env["wsgi.version"] != (1, 0):
-        report.violation(rules.ENVIRON_VERSION, f"wsgi.version is {env['wsgi.version']!r}")
-    if "wsgi.url_scheme" in env and env["wsgi.url_scheme"] not in _SCHEMES:
-        report.violation(rules.ENVIRON_URL_SCHEME, f"wsgi.url_scheme is {env['wsgi.url_scheme']!r}")
+    version = env.get("wsgi.version")
+    if type(version) is not tuple or version != (1, 0):
+        fixed_ok = False
+        if "wsgi.version" in env:
+            report.violation(rules.ENVIRON_VERSION, f"wsgi.version is {version!r}")
+    if env.get("wsgi.url_scheme") not in _SCHEMES:
+        fixed_ok = False
+        if "wsgi.url_scheme" in env:
+            report.violation(rules.ENVIRON_URL_SCHEME, f"wsgi.url_scheme is {env['wsgi.url_scheme']!r}")
     if "wsgi.input" in env and not is_input_stream(env["wsgi.input"]):
         report.violation(rules.ENVIRON_INPUT, f"wsgi.input is {env['wsgi.input']!r}")
     if "wsgi.errors" in env and not is_error_stream(env["wsgi.errors"]):
         report.violation(rules.ENVIRON_ERRORS, f"wsgi.errors is {env['wsgi.errors']!r}")
     if not callable(env.get("wsgi.file_wrapper", len)):
         report.violation(rules.ENVIRON_FILE_WRAPPER, f"wsgi.file_wrapper is {env['wsgi.file_wrapper']!r}")
+    return fixed_ok

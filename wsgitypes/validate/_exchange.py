@@ -207,8 +207,9 @@ class Exchange:
         elif result is None or isinstance(result, (str, bytes)) or not hasattr(kind, "__iter__"):
             self.violation(rules.RESPONSE_ITERABLE, f"the application returned {kind.__name__}: {result!r:.80}")
         self.result = result
-        if hasattr(kind, "__len__"):
-            self.__class__ = SizedExchange
+        sized, closable = hasattr(kind, "__len__"), hasattr(result, "close")
+        if sized or closable:
+            self.__class__ = _STAND_INS[sized, closable]
         return self
 
     def __iter__(self) -> Iterator[bytes]:
@@ -285,13 +286,6 @@ class Exchange:
         if close is not None:
             close()
 
-    def __del__(self) -> None:
-        # The server dropped the response without close(): the application's cleanup never ran.
-        if not self.closed and hasattr(self.result, "close"):
-            self.closed = True
-            self.violation(rules.CLOSE_CALLED, f"the server never called close() on {type(self.result).__name__}")
-
-
 class SizedExchange(Exchange):
     """The stand-in for a response that has ``len()``: it keeps ``len()`` and checks it."""
 
@@ -305,3 +299,27 @@ class SizedExchange(Exchange):
         if expected != self.items:
             self.violation(rules.RESPONSE_LEN, f"len() said {expected}, the iterable yielded {self.items} items")
         super()._exhausted()
+
+
+class ClosableExchange(Exchange):
+    """The stand-in for a response with ``close()``: it notices a server that never calls it.
+
+    A separate class, because a ``__del__`` on every exchange would cost each request.
+    """
+
+    def __del__(self) -> None:
+        # The server dropped the response without close(): the application's cleanup never ran.
+        if not self.closed:
+            self.closed = True
+            self.violation(rules.CLOSE_CALLED, f"the server never called close() on {type(self.result).__name__}")
+
+
+class SizedClosableExchange(SizedExchange, ClosableExchange):
+    pass
+
+
+_STAND_INS: dict[tuple[bool, bool], type[Exchange]] = {
+    (True, False): SizedExchange,
+    (False, True): ClosableExchange,
+    (True, True): SizedClosableExchange,
+}
