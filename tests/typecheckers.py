@@ -1,0 +1,151 @@
+"""Run mypy and pyright (strict) once over a set of files and collect their errors by line.
+
+Shared by ``test_typecheck_cases.py`` and ``test_package_types.py``.  Both checkers run
+with ``sys.executable`` (the interpreter running pytest, so the same environment) and
+with the repository root as working directory; file paths are resolved from this
+file, so the tests work from any working directory and with a non-editable install.
+The checkers read ``wsgitypes`` from the repository (mypy: the working directory is on
+its search path; pyright: ``extraPaths``), so it is always the working tree under test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PYTHON_VERSION = "3.11"
+TIMEOUT = 240  # seconds per checker run
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One error a checker reported."""
+
+    checker: str
+    path: Path
+    line: int  # 1-based
+    code: str | None  # mypy error code / pyright rule, when the checker gives one
+    message: str
+
+    def __str__(self) -> str:
+        code = f" [{self.code}]" if self.code else ""
+        return f"{self.message}{code}"
+
+
+# path -> line -> the errors reported on that line
+Errors = dict[Path, dict[int, list[Diagnostic]]]
+
+
+def _collect(diagnostics: Iterable[Diagnostic]) -> Errors:
+    errors: Errors = {}
+    for diag in diagnostics:
+        errors.setdefault(diag.path, {}).setdefault(diag.line, []).append(diag)
+    return errors
+
+
+def _run(cmd: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=TIMEOUT, check=False
+    )
+
+
+def _failure(name: str, proc: subprocess.CompletedProcess[str], why: str) -> RuntimeError:
+    return RuntimeError(
+        f"{name} {why} (exit {proc.returncode})\n"
+        f"command: {' '.join(proc.args)}\n"
+        f"--- stdout ---\n{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-4000:]}"
+    )
+
+
+_MYPY_LINE = re.compile(
+    r"^(?P<path>.+?):(?P<line>\d+):(?:\d+:)? (?P<severity>error|warning|note): "
+    r"(?P<message>.*?)(?:  \[(?P<code>[a-z0-9_-]+)\])?$"
+)
+
+
+def run_mypy(paths: Sequence[Path], cache_dir: Path) -> Errors:
+    """``mypy --strict`` over ``paths`` in one process; only ``error:`` lines are kept."""
+    proc = _run(
+        [
+            sys.executable, "-m", "mypy",
+            "--strict",
+            "--python-version", PYTHON_VERSION,
+            "--cache-dir", str(cache_dir),
+            "--show-absolute-path",
+            "--show-column-numbers",
+            "--show-error-codes",
+            "--hide-error-context",
+            "--no-pretty",
+            "--no-error-summary",
+            "--no-color-output",
+            *map(str, paths),
+        ]
+    )
+    diagnostics: list[Diagnostic] = []
+    for text in proc.stdout.splitlines():
+        match = _MYPY_LINE.match(text)
+        if match is None:
+            raise _failure("mypy", proc, f"printed a line the harness cannot parse: {text!r}")
+        if match["severity"] == "error":
+            diagnostics.append(
+                Diagnostic("mypy", Path(match["path"]).resolve(), int(match["line"]),
+                           match["code"], match["message"])
+            )
+    # 0: clean, 1: errors found; anything else (2) is a crash or a usage/config error.
+    if proc.returncode not in (0, 1) or (proc.returncode == 1) != bool(diagnostics):
+        raise _failure("mypy", proc, "did not run cleanly")
+    return _collect(diagnostics)
+
+
+def run_pyright(paths: Sequence[Path], config_dir: Path) -> Errors:
+    """Strict pyright over ``paths`` in one process; only severity ``error`` is kept.
+
+    The configuration is generated in ``config_dir`` so that no project file is involved;
+    ``# type: ignore`` comments are not honoured (they are written for mypy).
+    """
+    config = {
+        # pyright ignores absolute paths in "include": they are relative to the config file
+        "include": [os.path.relpath(path, config_dir) for path in paths],
+        "extraPaths": [str(REPO_ROOT)],
+        "pythonVersion": PYTHON_VERSION,
+        "typeCheckingMode": "strict",
+        "enableTypeIgnoreComments": False,
+        "reportUnnecessaryTypeIgnoreComment": False,
+    }
+    config_file = config_dir / "pyrightconfig.json"
+    config_file.write_text(json.dumps(config, indent=2), encoding="utf-8")
+    proc = _run(
+        [
+            sys.executable, "-m", "pyright",
+            "--outputjson",
+            "--pythonpath", sys.executable,
+            "--project", str(config_file),
+        ]
+    )
+    if proc.returncode not in (0, 1):  # 2: fatal, 3: config error, 4: bad arguments
+        raise _failure("pyright", proc, "did not run cleanly")
+    try:
+        report = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        raise _failure("pyright", proc, "did not print a JSON report") from None
+    analyzed = report["summary"]["filesAnalyzed"]
+    if analyzed != len(paths):
+        raise _failure("pyright", proc, f"analyzed {analyzed} files instead of {len(paths)}")
+    return _collect(
+        Diagnostic(
+            "pyright",
+            Path(diag["file"]).resolve(),
+            diag["range"]["start"]["line"] + 1,
+            diag.get("rule"),
+            re.sub(r"\s*\n\s*", " / ", diag["message"]),
+        )
+        for diag in report["generalDiagnostics"]
+        if diag["severity"] == "error"
+    )
