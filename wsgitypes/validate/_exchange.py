@@ -51,6 +51,11 @@ def _header_problems(header: object) -> list[tuple[rules.Rule, str]]:
     return _problems(((rules.HEADER_NAME, name), (rules.HOP_BY_HOP, name), (rules.HEADER_VALUE, value)))
 
 
+def _etag_quoted(value: str) -> bool:
+    tag = value[2:] if value.startswith("W/") else value
+    return len(tag) >= 2 and tag[0] == '"' and tag[-1] == '"'
+
+
 class Exchange:
     # Class-level defaults rather than __slots__: a new exchange then costs four
     # attribute stores, not fourteen.  Instances shadow them as the exchange goes on.
@@ -150,18 +155,17 @@ class Exchange:
             if name.lower() == "content-length":
                 self.content_length = value
                 self._check_policy_content_length(value)
+            elif name.lower() == "etag" and not _etag_quoted(value):
+                self._check_policy_etag(value)  # never learned, so every response with it is reported
             elif len(_headers_ok) < _LEARN_LIMIT:
                 _headers_ok.add(header)
-            if name.lower() == "etag":
-                self._check_policy_etag(value)
 
     def _check_policy_content_length(self, value: str) -> None:
         if not (value.isascii() and value.isdigit()):
             self.violation(rules.POLICY_CONTENT_LENGTH, f"Content-Length is {value!r}")
 
     def _check_policy_etag(self, value: str) -> None:
-        tag = value[2:] if value.startswith("W/") else value
-        if len(tag) < 2 or tag[0] != '"' or tag[-1] != '"':
+        if not _etag_quoted(value):
             self.violation(rules.POLICY_ETAG, f"ETag {value!r} is not a quoted string")
 
     def write(self, *args: Any) -> object:

@@ -1,0 +1,274 @@
+"""The validator inside real servers: gunicorn (sync, gthread) and waitress, as subprocesses.
+
+Each server loads ``tests.apps.validated:<framework>_app``: the deployment recipe of
+a module-level ``application = validator(app)``, in raise mode.  A violation raised
+into the server is logged there with its traceback (and answered with a 500); report
+mode logs it through the ``wsgitypes.validate`` logger.  Either way it reaches the
+server's stderr, which every test reads: no ``WSGIViolation`` may appear in it, during
+the requests or after the server has shut down.
+
+Requests: hello (GET and HEAD), a 1 MiB JSON echo, a streamed body, a file (GET and
+HEAD, through the server's ``wsgi.file_wrapper``), and a ``Transfer-Encoding:
+chunked`` request body.  Servers listen on 127.0.0.1 port 0 and the tests read the
+port from the server's log.  Every wait is bounded and each server's process group is
+ended in the fixture's teardown.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from tests.apps import FRAMEWORKS  # noqa: E402
+from tests.apps.common import FILE_CONTENT, FILE_ENV, HELLO, STREAM_CHUNKS  # noqa: E402
+from wsgitypes.rules import RULES  # noqa: E402
+
+START_TIMEOUT = 20.0
+REQUEST_TIMEOUT = 20.0
+STOP_TIMEOUT = 10.0
+
+_GUNICORN = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "1", "--timeout", "20",
+             "--graceful-timeout", "2", "--no-control-socket", "--log-level", "info"]
+SERVERS: dict[str, list[str]] = {
+    "gunicorn-sync": [*_GUNICORN, "--worker-class", "sync"],
+    "gunicorn-gthread": [*_GUNICORN, "--worker-class", "gthread", "--threads", "4"],
+    "waitress": [sys.executable, "-m", "waitress", "--host=127.0.0.1", "--port=0", "--threads=4"],
+}
+# What a violation looks like in a log: the exception's name (raise mode, in a traceback) or
+# its message "[rule-id] party LEVEL: ..." (report mode; gunicorn leaves Python logging
+# unconfigured, so the last-resort handler prints the bare message).
+_VIOLATION = re.compile(
+    r"WSGIViolation|wsgitypes\.validate|\[(?:" + "|".join(map(re.escape, RULES)) + r")\] (?:server|application) "
+)
+_LISTENING = re.compile(r"(?:Listening at:|Serving on) http://127\.0\.0\.1:(\d+)")  # gunicorn | waitress
+
+# Frameworks that cannot read a chunked request body as gunicorn passes it on: decoded, with
+# wsgi.input_terminated set, no CONTENT_LENGTH and the Transfer-Encoding header still in the
+# environ.  (waitress buffers the whole body and sets CONTENT_LENGTH, so every framework reads
+# it there.)  Not a PEP 3333 matter: PEP 3333 says nothing about chunked input.
+CHUNKED_UNSUPPORTED: dict[str, str] = {
+    "django": "Django sizes the body by CONTENT_LENGTH only: a chunked body reads as empty (500 on json.loads)",
+    "falcon": "Falcon's bounded_stream uses CONTENT_LENGTH or 0 and ignores wsgi.input_terminated (400, empty body)",
+    "bottle": "Bottle sees HTTP_TRANSFER_ENCODING: chunked and decodes the chunks again, "
+    "though the server already did (400)",
+}
+
+
+@dataclass
+class Server:
+    name: str
+    framework: str
+    process: subprocess.Popen[bytes]
+    stderr_path: Path
+    port: int = 0
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+    def connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
+
+    def request(
+        self, method: str, path: str, body: object = None, headers: dict[str, str] | None = None, **options: bool
+    ) -> tuple[http.client.HTTPResponse, bytes]:
+        connection = self.connect()
+        try:
+            connection.request(method, path, body=body, headers=headers or {}, **options)  # type: ignore[arg-type]
+            response = connection.getresponse()
+            data = response.read()
+        finally:
+            connection.close()
+        self.assert_no_violation(f"{method} {path}")
+        return response, data
+
+    def assert_no_violation(self, what: str) -> None:
+        log = self.stderr()
+        if _VIOLATION.search(log):
+            pytest.fail(f"{self.name} serving {self.framework}, {what}: the server logged a violation:\n{log}", pytrace=False)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(STOP_TIMEOUT)
+
+
+def start(
+    name: str, framework: str, tmp: Path, mode: str = "raise", module: str = "validated", report_to: str = "logging"
+) -> Server:
+    """Start server ``name`` on ``tests.apps.<module>:<framework>_app``, or ``:application`` for ``""``."""
+    stderr_path = tmp / f"{name}-{framework or module}-{mode}-{report_to}.log"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]),
+        "PYTHONUNBUFFERED": "1",
+        FILE_ENV: str(tmp / "data.bin"),
+        "WSGITYPES_VALIDATOR_MODE": mode,
+        "WSGITYPES_VALIDATOR_REPORT_TO": report_to,
+    }
+    with open(stderr_path, "wb") as stderr:
+        process = subprocess.Popen(
+            [*SERVERS[name], f"tests.apps.{module}:{f'{framework}_app' if framework else 'application'}"],
+            cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr, start_new_session=True,
+        )
+    server = Server(name, framework or module, process, stderr_path)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        found = _LISTENING.search(server.stderr())
+        if found:
+            server.port = int(found.group(1))
+            break
+        if process.poll() is not None:
+            pytest.fail(f"{name} exited with {process.returncode}:\n{server.stderr()}", pytrace=False)
+        time.sleep(0.05)
+    else:
+        server.stop()
+        pytest.fail(f"{name} did not listen within {START_TIMEOUT} s:\n{server.stderr()}", pytrace=False)
+    return server
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("servers")
+    (tmp / "data.bin").write_bytes(FILE_CONTENT)
+    return tmp
+
+
+@pytest.fixture(scope="module", params=[(s, f) for s in SERVERS for f in FRAMEWORKS], ids=lambda p: f"{p[0]}-{p[1]}")
+def server(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[Server]:
+    name, framework = request.param
+    running = start(name, framework, data_dir)
+    try:
+        yield running
+    finally:
+        running.stop()
+        if running.process.poll() is None:  # pragma: no cover - stop() escalates to SIGKILL
+            os.killpg(running.process.pid, signal.SIGKILL)
+
+
+# --- the requests -------------------------------------------------------------------
+
+
+def test_hello(server: Server) -> None:
+    response, body = server.request("GET", "/")
+    assert (response.status, body) == (200, HELLO.encode())
+
+
+def test_hello_head(server: Server) -> None:
+    response, body = server.request("HEAD", "/")
+    assert (response.status, body) == (200, b"")
+    assert response.getheader("Content-Length") == str(len(HELLO))
+
+
+def test_keep_alive(server: Server) -> None:
+    """Three requests on one connection (gunicorn sync closes it; http.client reconnects)."""
+    connection = server.connect()
+    try:
+        for path in ("/", "/json", "/"):
+            connection.request("GET", path)
+            response = connection.getresponse()
+            assert response.status == 200
+            response.read()
+    finally:
+        connection.close()
+    server.assert_no_violation("keep-alive")
+
+
+def test_post_echo_1mib(server: Server) -> None:
+    document = {"data": "x" * (1 << 20), "text": "é ✓"}
+    payload = json.dumps(document).encode()
+    response, body = server.request("POST", "/upload", payload, {"Content-Type": "application/json"})
+    assert response.status == 200, body[:500]
+    assert json.loads(body) == document
+
+
+def test_stream(server: Server) -> None:
+    response, body = server.request("GET", "/stream")
+    assert (response.status, body) == (200, b"".join(STREAM_CHUNKS))
+
+
+def test_file(server: Server) -> None:
+    response, body = server.request("GET", "/file")
+    assert response.status == 200
+    assert body == FILE_CONTENT
+
+
+def test_file_head(server: Server) -> None:
+    response, body = server.request("HEAD", "/file")
+    assert (response.status, body) == (200, b"")
+    assert response.getheader("Content-Length") == str(len(FILE_CONTENT))
+
+
+def test_chunked_request_body(server: Server) -> None:
+    document = {"chunked": True, "data": "y" * 50_000}
+    payload = json.dumps(document).encode()
+    parts = (payload[i : i + 8192] for i in range(0, len(payload), 8192))
+    response, body = server.request(
+        "POST", "/upload", parts,
+        {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}, encode_chunked=True,
+    )
+    if server.name.startswith("gunicorn") and server.framework in CHUNKED_UNSUPPORTED:
+        assert response.status >= 400, CHUNKED_UNSUPPORTED[server.framework]
+    else:
+        assert response.status == 200, body[:500]
+        assert json.loads(body) == document
+
+
+def test_stderr_clean_after_shutdown(server: Server) -> None:
+    """Last: stop the server, so that anything logged late (a missing close()) is in the log."""
+    server.stop()
+    assert server.process.returncode is not None
+    server.assert_no_violation("shutdown")
+
+
+# --- the checks above would see a violation ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "report_to"), [("raise", "logging"), ("report", "logging"), ("report", "wsgi.errors")],
+    ids=["raise", "report-logging", "report-wsgi.errors"],
+)
+@pytest.mark.parametrize("name", list(SERVERS))
+def test_violation_reaches_the_log(name: str, mode: str, report_to: str, data_dir: Path) -> None:
+    """An app sending its headers as lists: raise mode answers 500, report mode logs and goes on.
+
+    Both servers send ``wsgi.errors`` to their stderr (gunicorn: its error log), so both
+    report sinks end up in the same place here.
+    """
+    server = start(name, "", data_dir, mode, module="broken", report_to=report_to)
+    try:
+        connection = server.connect()
+        try:
+            connection.request("GET", "/")
+            response = connection.getresponse()
+            body = response.read()
+        finally:
+            connection.close()
+        server.stop()
+        log = server.stderr()
+        assert "[header-tuple] application MUST" in log, log
+        assert _VIOLATION.search(log)
+        if mode == "raise":
+            assert response.status == 500 and "WSGIViolation" in log, log
+        else:
+            assert (response.status, body) == (200, b"ok\n"), log
+    finally:
+        server.stop()
