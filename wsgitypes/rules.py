@@ -63,10 +63,8 @@ class WSGIViolation(Exception):
     def __init__(self, rule: Rule, detail: str) -> None:
         self.rule = rule
         self.detail = detail
-        super().__init__(
-            f"[{rule.id}] {rule.party} {rule.level}: {rule.requirement} - {detail}"
-            f" (PEP 3333, {rule.section})"
-        )
+        source = rule.section if rule.level == "POLICY" else f"PEP 3333, {rule.section}"
+        super().__init__(f"[{rule.id}] {rule.party} {rule.level}: {rule.requirement} - {detail} ({source})")
 
 
 # --- value checks -----------------------------------------------------------------
@@ -263,7 +261,7 @@ WRITE_BYTES = _rule("write-bytes", _UNICODE, "application", "MUST", "write() is 
 WRITE_NOT_IN_ITERABLE = _rule("write-not-in-iterable", _WRITE, "application", "MUST",
     "write() is not called from within the response iterable")
 WRITE_AFTER_START = _rule("write-after-start", _WRITE, "application", "MUST",
-    "write() is called only after start_response, during the application call")
+    "write() is called only between start_response and the end of the response")
 FILE_WRAPPER_STARTED = _rule("file-wrapper-started", _FILES, "application", "MUST",
     "start_response is called before a wsgi.file_wrapper response is returned")
 
