@@ -36,30 +36,33 @@ __all__ = ["Validator", "WSGIViolation", "validator"]
 
 
 class _FileWrapperSpy:
-    """Stands in for a function-style ``wsgi.file_wrapper`` to learn the type it returns."""
+    """Stands in for a function-style ``wsgi.file_wrapper`` for one request, to know what it made.
+
+    Per request and by identity: remembering the *types* it returned would let any
+    response of such a type (a generator, say) skip every check on later requests.
+    """
 
     __slots__ = ("wrapper", "made")
 
     def __init__(self, wrapper: Any) -> None:
         self.wrapper = wrapper
-        self.made: set[type] = set()
+        self.made: tuple[Any, ...] = ()
 
     def __call__(self, *args: Any) -> Any:
         result = self.wrapper(*args)
-        self.made.add(type(result))
+        self.made += (result,)
         return result
 
 
 class Validator:
     """The WSGI application :func:`validator` returns; see the module docstring."""
 
-    __slots__ = ("app", "report", "sample", "_spies", "_errors")
+    __slots__ = ("app", "report", "sample", "_errors")
 
     def __init__(self, app: WSGIApplication, report: Reporter, sample: float) -> None:
         self.app = app
         self.report = report
         self.sample = sample
-        self._spies: dict[int, _FileWrapperSpy] = {}
         self._errors: dict[int, ErrorsWrapper] = {}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Iterable[bytes]:
@@ -81,7 +84,7 @@ class Validator:
             environ["wsgi.errors"] = self._errors_wrapper(environ["wsgi.errors"])
         file_wrapper = environ.get("wsgi.file_wrapper")
         if file_wrapper is not None and not isinstance(file_wrapper, type):
-            file_wrapper = environ["wsgi.file_wrapper"] = self._spy(file_wrapper)
+            file_wrapper = environ["wsgi.file_wrapper"] = _FileWrapperSpy(file_wrapper)
         try:
             result = self.app(environ, exchange.start_response)
         except WSGIViolation:
@@ -91,8 +94,11 @@ class Validator:
                 raise exchange.first_violation from None
             raise
         if file_wrapper is not None and (
-            type(result) is file_wrapper or (type(file_wrapper) is _FileWrapperSpy and type(result) in file_wrapper.made)
+            type(result) is file_wrapper
+            or (type(file_wrapper) is _FileWrapperSpy and any(result is made for made in file_wrapper.made))
         ):
+            if exchange.reraised or exchange.first_violation is not None:
+                exchange.check_returned()  # a trapped exc_info, a violation the application swallowed
             if not exchange.status:
                 exchange.violation(rules.FILE_WRAPPER_STARTED, "a wsgi.file_wrapper response was returned before start_response")
             return result  # type: ignore[no-any-return]
@@ -105,12 +111,6 @@ class Validator:
             if len(self._errors) < 64:  # servers reuse a handful of error streams at most
                 self._errors[id(stream)] = wrapper
         return wrapper
-
-    def _spy(self, file_wrapper: Any) -> _FileWrapperSpy:
-        spy = self._spies.get(id(file_wrapper))
-        if spy is None or spy.wrapper is not file_wrapper:
-            spy = self._spies[id(file_wrapper)] = _FileWrapperSpy(file_wrapper)
-        return spy
 
 
 def validator(

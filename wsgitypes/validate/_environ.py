@@ -56,7 +56,8 @@ def _learn_shape(environ: dict[str, Any]) -> None:
         and "HTTP_CONTENT_TYPE" not in environ
     ):
         # A tuple-returning getter even for one key, so join() always gets an iterable.
-        cgi = [key for key in keys if "." not in key]
+        # Extension keys with str values are joined too: every environ str is Latin-1.
+        cgi = [key for key in keys if "." not in key or (type(environ[key]) is str and key != "wsgi.url_scheme")]
         _shapes[keys] = itemgetter(*cgi, *cgi) if len(cgi) == 1 else itemgetter(*cgi)
 
 
@@ -67,7 +68,8 @@ def environ_looks_right(environ: Any) -> bool:
         cgi_values = _shapes.get(tuple(environ))
         if cgi_values is None:
             return False
-        # Every CGI value must be str (join() raises TypeError) and Latin-1.
+        # Every CGI value must be str (join() raises TypeError) and Latin-1, as must
+        # the extension values that were str when the shape was learned.
         text = "".join(cgi_values(environ))
         if not text.isascii():
             text.encode("latin-1")
@@ -96,17 +98,17 @@ def check_environ(environ: Any, report: Reporter) -> None:
     env: dict[Any, Any] = environ
     missing = sorted(REQUIRED_KEYS - env.keys())
     if missing:
-        report.violation(rules.ENVIRON_REQUIRED, f"missing {', '.join(missing)}")
+        report.violation(rules.ENVIRON_REQUIRED, f"missing {', '.join(missing)}", env)
     for key, value in env.items():
         if type(key) is not str:
-            report.violation(rules.ENVIRON_KEY_STR, f"key {key!r} is {type(key).__name__}")
+            report.violation(rules.ENVIRON_KEY_STR, f"key {key!r} is {type(key).__name__}", env)
             continue
         if isinstance(value, str):
             problem = rules.check_latin1(value)
             if problem:
-                report.violation(rules.ENVIRON_LATIN1, f"environ[{key!r}]: {problem}")
+                report.violation(rules.ENVIRON_LATIN1, f"environ[{key!r}]: {problem}", env)
         elif "." not in key:
-            report.violation(rules.ENVIRON_CGI_STR, f"environ[{key!r}] is {type(value).__name__}: {value!r}")
+            report.violation(rules.ENVIRON_CGI_STR, f"environ[{key!r}] is {type(value).__name__}: {value!r}", env)
     if _check_values(env, report) and len(_fixed_ok) < _LEARN_LIMIT:
         _fixed_ok.add(_fixed_values(env))
     _learn_shape(env)
@@ -119,40 +121,41 @@ def _check_values(env: dict[Any, Any], report: Reporter) -> bool:
     if not (isinstance(method, str) and _TOKEN.fullmatch(method)):
         fixed_ok = False
         if "REQUEST_METHOD" in env:
-            report.violation(rules.ENVIRON_METHOD, f"REQUEST_METHOD is {method!r}")
+            report.violation(rules.ENVIRON_METHOD, f"REQUEST_METHOD is {method!r}", env)
     port, name = env.get("SERVER_PORT"), env.get("SERVER_NAME")
     if not (isinstance(port, str) and port.isascii() and port.isdigit()):
         fixed_ok = False
         if "SERVER_PORT" in env:
-            report.violation(rules.ENVIRON_SERVER, f"SERVER_PORT is {port!r}")
+            report.violation(rules.ENVIRON_SERVER, f"SERVER_PORT is {port!r}", env)
     if not (isinstance(name, str) and name):
         fixed_ok = False
         if "SERVER_NAME" in env:
-            report.violation(rules.ENVIRON_SERVER, f"SERVER_NAME is {name!r}")
+            report.violation(rules.ENVIRON_SERVER, f"SERVER_NAME is {name!r}", env)
     script, path = env.get("SCRIPT_NAME"), env.get("PATH_INFO")
     if isinstance(script, str) and script and (script[0] != "/" or script == "/"):
-        report.violation(rules.ENVIRON_PATH, f"SCRIPT_NAME is {script!r}")
+        report.violation(rules.ENVIRON_PATH, f"SCRIPT_NAME is {script!r}", env)
     if isinstance(path, str) and path and path[0] != "/":
-        report.violation(rules.ENVIRON_PATH, f"PATH_INFO is {path!r}")
+        report.violation(rules.ENVIRON_PATH, f"PATH_INFO is {path!r}", env)
     length = env.get("CONTENT_LENGTH")
     if isinstance(length, str) and length and not (length.isascii() and length.isdigit()):
-        report.violation(rules.ENVIRON_CONTENT_LENGTH, f"CONTENT_LENGTH is {length!r}")
+        report.violation(rules.ENVIRON_CONTENT_LENGTH, f"CONTENT_LENGTH is {length!r}", env)
     for key in ("HTTP_CONTENT_LENGTH", "HTTP_CONTENT_TYPE"):
         if key in env:
-            report.violation(rules.ENVIRON_NO_HTTP_CONTENT, f"environ has {key}")
+            report.violation(rules.ENVIRON_NO_HTTP_CONTENT, f"environ has {key}", env)
     version = env.get("wsgi.version")
     if type(version) is not tuple or version != (1, 0):
         fixed_ok = False
         if "wsgi.version" in env:
-            report.violation(rules.ENVIRON_VERSION, f"wsgi.version is {version!r}")
-    if env.get("wsgi.url_scheme") not in _SCHEMES:
+            report.violation(rules.ENVIRON_VERSION, f"wsgi.version is {version!r}", env)
+    scheme = env.get("wsgi.url_scheme")
+    if not isinstance(scheme, str) or scheme not in _SCHEMES:  # unhashable values too
         fixed_ok = False
         if "wsgi.url_scheme" in env:
-            report.violation(rules.ENVIRON_URL_SCHEME, f"wsgi.url_scheme is {env['wsgi.url_scheme']!r}")
+            report.violation(rules.ENVIRON_URL_SCHEME, f"wsgi.url_scheme is {env['wsgi.url_scheme']!r}", env)
     if "wsgi.input" in env and not is_input_stream(env["wsgi.input"]):
-        report.violation(rules.ENVIRON_INPUT, f"wsgi.input is {env['wsgi.input']!r}")
+        report.violation(rules.ENVIRON_INPUT, f"wsgi.input is {env['wsgi.input']!r}", env)
     if "wsgi.errors" in env and not is_error_stream(env["wsgi.errors"]):
-        report.violation(rules.ENVIRON_ERRORS, f"wsgi.errors is {env['wsgi.errors']!r}")
+        report.violation(rules.ENVIRON_ERRORS, f"wsgi.errors is {env['wsgi.errors']!r}", env)
     if not callable(env.get("wsgi.file_wrapper", len)):
-        report.violation(rules.ENVIRON_FILE_WRAPPER, f"wsgi.file_wrapper is {env['wsgi.file_wrapper']!r}")
+        report.violation(rules.ENVIRON_FILE_WRAPPER, f"wsgi.file_wrapper is {env['wsgi.file_wrapper']!r}", env)
     return fixed_ok

@@ -13,7 +13,8 @@ case costs a set lookup each.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from types import TracebackType
+from typing import Any, cast
 
 from wsgitypes import rules
 from wsgitypes.validate._report import Reporter
@@ -51,6 +52,33 @@ def _header_problems(header: object) -> list[tuple[rules.Rule, str]]:
     return _problems(((rules.HEADER_NAME, name), (rules.HOP_BY_HOP, name), (rules.HEADER_VALUE, value)))
 
 
+def _exc_info_ok(exc_info: object) -> bool:
+    """A ``sys.exc_info()`` tuple of a caught exception: (type, instance, traceback or None)."""
+    if type(exc_info) is not tuple:
+        return False
+    info = cast("tuple[object, ...]", exc_info)
+    return len(info) == 3 and isinstance(info[1], BaseException) and (info[2] is None or type(info[2]) is TracebackType)
+
+
+def _only_bytes(items: Iterable[object]) -> bool:
+    for item in items:
+        if type(item) is not bytes:
+            return False
+    return True
+
+
+def _has_content_type(headers: object) -> bool:
+    if not isinstance(headers, (list, tuple)):
+        return False
+    for header in cast("Iterable[object]", headers):
+        if type(header) is tuple:
+            pair = cast("tuple[object, ...]", header)
+            name = pair[0] if len(pair) == 2 else None
+            if isinstance(name, str) and name.lower() == "content-type":
+                return True
+    return False
+
+
 def _etag_quoted(value: str) -> bool:
     tag = value[2:] if value.startswith("W/") else value
     return len(tag) >= 2 and tag[0] == '"' and tag[-1] == '"'
@@ -65,10 +93,11 @@ class Exchange:
     sent = 0
     items = 0
     in_iteration = False
-    reraised = False
+    reraised = ""  # the name of the exception start_response re-raised for exc_info
     first_violation: rules.WSGIViolation | None = None
     closed = False
     result: Any = None
+    headers: Any = None
     iterator: Iterator[Any]
     server_write: Any
 
@@ -76,7 +105,10 @@ class Exchange:
         self.report = report
         self.environ = environ
         self.server_start = server_start
-        self.method = environ["REQUEST_METHOD"]
+        try:
+            self.method = environ["REQUEST_METHOD"]
+        except KeyError:  # already reported by check_environ: report mode carries on
+            self.method = None
 
     def violation(self, rule: rules.Rule, detail: str) -> None:
         try:
@@ -98,7 +130,7 @@ class Exchange:
         if exc_info is None:
             if self.status:
                 self.violation(rules.START_RESPONSE_ONCE, f"second call ({status!r}) after {self.status!r} without exc_info")
-        elif type(exc_info) is not tuple or len(exc_info) != 3:
+        elif not _exc_info_ok(exc_info):
             self.violation(rules.EXC_INFO_TUPLE, f"exc_info is {exc_info!r:.80}")
         try:
             fast = status in _statuses_ok and type(headers) is list and self._headers_look_right(headers)
@@ -106,17 +138,24 @@ class Exchange:
             fast = False
         if not fast:
             self._check_response_start(status, headers)
+        self.headers = headers  # for http_policy's Content-Type check
         if exc_info is not None and self.headers_sent:
+            error = exc_info[1] if _exc_info_ok(exc_info) else exc_info
             try:
-                self.server_start(*args, **kwargs)
-            except BaseException:
-                self.reraised = True
+                write = self.server_start(*args, **kwargs)
+            except BaseException as reraised:
+                self.reraised = type(reraised).__name__
                 raise
             finally:
                 exc_info = None  # no reference cycle through the traceback
-            self.violation(rules.EXC_INFO_RERAISE, "start_response returned normally with exc_info after the headers were sent")
-        self.status = status if isinstance(status, str) and status else "?"
-        write = self.server_start(*args, **kwargs)
+            self.violation(
+                rules.EXC_INFO_RERAISE,
+                f"start_response returned normally with exc_info {error!r:.80} after the headers were sent",
+            )
+            self.status = status if isinstance(status, str) and status else "?"
+        else:
+            self.status = status if isinstance(status, str) and status else "?"
+            write = self.server_start(*args, **kwargs)
         if not callable(write):
             self.violation(rules.START_RESPONSE_WRITE, f"start_response returned {write!r:.80}")
         self.server_write = write
@@ -174,6 +213,8 @@ class Exchange:
             self.violation(rules.WRITE_BYTES, f"write() takes one bytestring, got {len(args)} arguments")
         if self.in_iteration:
             self.violation(rules.WRITE_NOT_IN_ITERABLE, "write() was called while the server iterated the response")
+        elif self.closed:  # the server has called close(): the response is over
+            self.violation(rules.WRITE_AFTER_START, f"write({data!r:.80}) after the response ended (close() was called)")
         if type(data) is not bytes:
             self.violation(rules.WRITE_BYTES, f"write({data!r:.80}): got {type(data).__name__}")
         elif data:
@@ -188,18 +229,18 @@ class Exchange:
         A short list or tuple is checked whole, here, and handed to the server as it
         is: its items are already known, so there is nothing left to watch.
         """
-        if self.reraised:
-            self.violation(rules.EXC_INFO_NOT_TRAPPED, "the application returned normally after start_response re-raised exc_info")
-        if self.first_violation is not None and self.report.raising:
-            raise self.first_violation  # the application caught it; the server must still hear of it
+        if self.reraised or (self.first_violation is not None and self.report.raising):
+            self.check_returned()
         kind = type(result)
         if (kind is list or kind is tuple) and len(result) <= 8:
             try:
-                body = b"".join(result)  # TypeError unless every item is bytes
+                body = b"".join(result)  # TypeError unless every item is bytes-like
             except TypeError:
                 pass
             else:
-                if self.status:
+                # join() also takes bytearray and memoryview: each item must be exactly bytes.
+                # A single item is when join() handed back that very object.
+                if self.status and (body is result[0] if len(result) == 1 else not result or _only_bytes(result)):
                     if self.content_length is not None and self._length_checked():
                         self.sent += len(body)
                         if self.sent != int(self.content_length):
@@ -216,8 +257,22 @@ class Exchange:
             self.__class__ = _STAND_INS[sized, closable]
         return self
 
+    def check_returned(self) -> None:
+        """The application call is over: it must not have trapped a re-raised exc_info or a violation."""
+        if self.reraised:
+            self.violation(
+                rules.EXC_INFO_NOT_TRAPPED,
+                f"the application returned normally after start_response re-raised its exc_info ({self.reraised})",
+            )
+        if self.first_violation is not None and self.report.raising:
+            raise self.first_violation  # the application caught it; the server must still hear of it
+
     def __iter__(self) -> Iterator[bytes]:
-        self.iterator = iter(self.result)
+        try:
+            self.iterator = iter(self.result)
+        except TypeError:
+            self.violation(rules.RESPONSE_ITERABLE, f"iter() fails on the application's {type(self.result).__name__}: {self.result!r:.80}")
+            raise
         return self
 
     def __next__(self) -> bytes:
@@ -260,14 +315,19 @@ class Exchange:
             and code not in ("204", "304")
             and code[:1] != "1"
             and self.content_length is not None
-            and self.content_length.isdigit()
+            and self.content_length.isdecimal()  # int() takes it ("²".isdigit() but int("²") fails)
         )
 
     def _exhausted(self) -> None:
+        if self.reraised:  # a generator that trapped the exception start_response re-raised
+            self.check_returned()
         if self.first_violation is not None and self.report.raising:
             raise self.first_violation  # raised inside the iterable and swallowed there
         if not self.status:
-            self.violation(rules.START_CALLED, "the response iterable ended and start_response was never called")
+            self.violation(
+                rules.START_CALLED,
+                f"the response iterable ({type(self.result).__name__}) ended and start_response was never called",
+            )
         if self.content_length is not None and self._length_checked() and self.sent != int(self.content_length):
             self.violation(
                 rules.CONTENT_LENGTH_MATCH, f"the body has {self.sent} bytes, Content-Length is {self.content_length}"
@@ -281,6 +341,8 @@ class Exchange:
             self.violation(rules.POLICY_NO_BODY_STATUS, f"a {self.status!r} response has {self.sent} body bytes")
         if self.content_length is not None and (code == "204" or code[:1] == "1"):
             self.violation(rules.POLICY_NO_BODY_STATUS, f"a {self.status!r} response has Content-Length")
+        if self.sent and code not in ("204", "304") and code[:1] != "1" and not _has_content_type(self.headers):
+            self.violation(rules.POLICY_CONTENT_TYPE, f"a {self.status!r} response has {self.sent} body bytes and no Content-Type")
 
     def close(self) -> None:
         if self.closed:
@@ -299,7 +361,10 @@ class SizedExchange(Exchange):
         return len(self.result)
 
     def _exhausted(self) -> None:
-        expected = len(self.result)
+        try:
+            expected = len(self.result)
+        except Exception:  # the rule holds "when len() works"
+            expected = self.items
         if expected != self.items:
             self.violation(rules.RESPONSE_LEN, f"len() said {expected}, the iterable yielded {self.items} items")
         super()._exhausted()

@@ -10,7 +10,7 @@ minimal server.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from wsgitypes import rules
 from wsgitypes.types import ErrorStream, InputStream
@@ -30,11 +30,13 @@ class InputWrapper:
         self._report = report
         self._environ = environ
 
-    def _check_size(self, method: str, size: object, sized: bool) -> None:
+    def _check_size(self, method: str, args: tuple[Any, ...], sized: bool) -> None:
         """Application side: a valid size, and no read once CONTENT_LENGTH is used up."""
-        if size is not None and type(size) is not int:
+        size = args[0] if args else None
+        if len(args) > 1 or (size is not None and type(size) is not int):
+            problem = f"{len(args)} arguments" if len(args) > 1 else f"the size is {type(size).__name__}"
             self._report.violation(
-                rules.INPUT_ARGS, f"{method}({size!r}): the size is {type(size).__name__}", self._environ
+                rules.INPUT_ARGS, f"{method}({', '.join(map(repr, args))}): {problem}", self._environ
             )
         limit = self._limit
         if limit == _UNKNOWN:
@@ -49,7 +51,7 @@ class InputWrapper:
     def _parse_limit(self) -> int:
         env = self._environ
         length = env.get("CONTENT_LENGTH")
-        if env.get("wsgi.input_terminated") or not length or not str(length).isdigit():
+        if env.get("wsgi.input_terminated") or not length or not str(length).isdecimal():
             return _NO_LIMIT
         return int(length)
 
@@ -73,27 +75,37 @@ class InputWrapper:
     def read(self, *args: Any) -> bytes:
         size = args[0] if args else None
         # read() and read(-1) ask for "the rest", which PEP 3333 allows at any time.
-        self._check_size("read", size, sized=size is not None and size != -1 and len(args) == 1)
+        self._check_size("read", args, sized=size is not None and size != -1)
         data = self._stream.read(*args)
         self._received("read", data, size)
         return data
 
     def readline(self, *args: Any) -> bytes:
         size = args[0] if args else None
-        self._check_size("readline", size, sized=True)
+        self._check_size("readline", args, sized=True)
         data = self._stream.readline(*args)
         self._received("readline", data, size)
         return data
 
     def readlines(self, *args: Any) -> list[bytes]:
-        self._check_size("readlines", args[0] if args else None, sized=True)
+        self._check_size("readlines", args, sized=True)
         lines = self._stream.readlines(*args)
+        if not isinstance(cast(object, lines), list):
+            self._report.violation(
+                rules.INPUT_BYTES, f"readlines returned {type(lines).__name__}: {lines!r:.80}", self._environ
+            )
+            return lines
         for line in lines:
             self._received("readlines", line)
         return lines
 
     def __iter__(self) -> Iterator[bytes]:
-        for line in self._stream:
+        try:
+            lines = iter(self._stream)
+        except TypeError as error:
+            self._report.violation(rules.ENVIRON_INPUT, f"iter(wsgi.input) failed: {error}", self._environ)
+            return
+        for line in lines:
             self._received("iteration", line)
             yield line
 
@@ -119,7 +131,11 @@ class ErrorsWrapper:
         return self._stream.write(text)
 
     def writelines(self, lines: list[str]) -> object:
-        lines = list(lines)
+        try:
+            lines = list(lines)
+        except TypeError:
+            self._violation(rules.ERRORS_STR, f"writelines({lines!r:.80}): not an iterable of str")
+            return self._stream.writelines(lines)
         for text in lines:
             if not isinstance(text, str):
                 self._violation(rules.ERRORS_STR, f"writelines(): an item is {type(text).__name__}: {text!r:.80}")
