@@ -82,7 +82,7 @@ HOP_BY_HOP_HEADERS = frozenset(
         "proxy-authorization",
         "te",
         "trailers",
-        "trailer",
+        "proxy-connection",
         "transfer-encoding",
         "upgrade",
     }

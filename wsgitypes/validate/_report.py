@@ -51,8 +51,7 @@ class Reporter:
         if "logging" in self.sinks:
             self.logger.warning("%s", error)
         if "wsgi.errors" in self.sinks and environ is not None:
-            stream = environ.get("wsgi.errors")
             try:
-                stream.write(f"{error}\n")  # type: ignore[union-attr]
+                environ["wsgi.errors"].write(f"{error}\n")
             except Exception:  # a broken error stream must not take the response down
                 self.logger.warning("%s (wsgi.errors could not be written)", error)
