@@ -127,11 +127,15 @@ class Exchange:
     # --- start_response and write, as the application sees them ------------------
 
     def start_response(self, *args: Any, **kwargs: Any) -> Any:
-        if kwargs or not 2 <= len(args) <= 3:
-            self.violation(rules.START_RESPONSE_ARGS, f"called with {len(args)} positional and keywords {sorted(kwargs)}")
-        status = args[0] if args else kwargs.get("status")
-        headers = args[1] if len(args) > 1 else kwargs.get("response_headers", kwargs.get("headers"))
-        exc_info = args[2] if len(args) > 2 else kwargs.get("exc_info")
+        if len(args) == 2 and not kwargs:  # the common call: no dict look-ups
+            status, headers = args
+            exc_info = None
+        else:
+            if kwargs or not 2 <= len(args) <= 3:
+                self.violation(rules.START_RESPONSE_ARGS, f"called with {len(args)} positional and keywords {sorted(kwargs)}")
+            status = args[0] if args else kwargs.get("status")
+            headers = args[1] if len(args) > 1 else kwargs.get("response_headers", kwargs.get("headers"))
+            exc_info = args[2] if len(args) > 2 else kwargs.get("exc_info")
         if exc_info is None:
             if self.status:
                 self.violation(rules.START_RESPONSE_ONCE, f"second call ({status!r}) after {self.status!r} without exc_info")
@@ -180,9 +184,10 @@ class Exchange:
         return True
 
     def _check_response_start(self, status: object, headers: object) -> None:
-        for rule, problem in _status_problems(status):
+        status_problems = _status_problems(status)
+        for rule, problem in status_problems:
             self.violation(rule, problem)
-        if isinstance(status, str) and len(_statuses_ok) < _LEARN_LIMIT and not _status_problems(status):
+        if isinstance(status, str) and len(_statuses_ok) < _LEARN_LIMIT and not status_problems:
             _statuses_ok.add(status)
         if type(headers) is not list:
             self.violation(rules.HEADERS_LIST, f"response_headers is {type(headers).__name__}: {headers!r:.80}")
