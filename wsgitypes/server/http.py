@@ -1,0 +1,270 @@
+"""HTTP/1.1 framing for the reference server, without any I/O.
+
+Parsing is llhttp's (through ``httptools``), the parser Node.js uses: strict by
+default, and about fifteen times faster than h11 on a typical request head
+(``benchmarks/parser_choice.py``).  llhttp already refuses the request-smuggling
+classics: Content-Length together with Transfer-Encoding, duplicate or non-decimal
+Content-Length, a Transfer-Encoding that does not end in ``chunked``, bad chunk
+sizes, whitespace before a header's colon, control characters, bare CR or LF.
+:class:`RequestParser` adds what llhttp leaves to the server (RFC 9112):
+
+* HTTP/1.1 requests carry exactly one Host header (§3.2), and HTTP/1.0 requests
+  carry no Transfer-Encoding (§6.1);
+* only HTTP/1.0 and 1.1 are spoken (505 otherwise);
+* limits on the request line, each header line, the whole head and the header
+  count (414 / 431), and on the declared body size (413);
+* header names with ``_`` are dropped: ``X_Forwarded_For`` and ``X-Forwarded-For``
+  would both become ``HTTP_X_FORWARDED_FOR`` in the environ, which lets a client
+  spoof a header a proxy sets.
+
+A parser is fed bytes and collects :class:`Request` objects, each with its body
+arriving in pieces; pipelined requests simply queue up.  A broken request raises
+:class:`BadRequest`, carrying the status to answer with before closing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass
+from email.utils import formatdate
+from http import HTTPStatus
+from time import time
+
+import httptools
+
+__all__ = [
+    "BadRequest",
+    "Limits",
+    "Request",
+    "RequestParser",
+    "error_response",
+    "http_date",
+    "response_head",
+]
+
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one request may be; each has a ``serve`` flag of the same name."""
+
+    max_request_line: int = 8190
+    """Bytes in the request target (414 beyond)."""
+    max_header_line: int = 8190
+    """Bytes in one header's name and value (431 beyond)."""
+    max_header_bytes: int = 65536
+    """Bytes in the whole head (431 beyond)."""
+    max_headers: int = 100
+    """Header fields (431 beyond)."""
+    max_body: int = 1 << 30
+    """Bytes in a request body, declared or chunked (413 beyond)."""
+
+
+class BadRequest(Exception):
+    """The request cannot be served; answer ``status`` and close the connection."""
+
+    def __init__(self, status: HTTPStatus, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+class Request:
+    """One request as it arrives: the head first, then the body in pieces."""
+
+    __slots__ = (
+        "method",
+        "target",
+        "version",
+        "headers",
+        "keep_alive",
+        "expect_continue",
+        "chunked",
+        "content_length",
+        "body",
+        "body_bytes",
+        "complete",
+        "head_bytes",
+        "host_count",
+    )
+
+    def __init__(self) -> None:
+        self.method = ""
+        self.target = b""
+        self.version = ""
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.keep_alive = False
+        self.expect_continue = False
+        self.chunked = False
+        self.content_length: int | None = None
+        self.body: deque[bytes] = deque()
+        self.body_bytes = 0  # received so far
+        self.complete = False  # the whole body has arrived
+        self.head_bytes = 0
+        self.host_count = 0
+
+
+class RequestParser:
+    """Feed it bytes; it queues the requests they hold (see the module docstring)."""
+
+    __slots__ = ("limits", "ready", "_current", "_parser", "upgraded")
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.ready: deque[Request] = deque()
+        """Requests whose head is complete, oldest first; the server pops them."""
+        self._current: Request | None = None
+        self._parser = httptools.HttpRequestParser(self)
+        self.upgraded = False
+        """The client asked to switch protocols; nothing after that request is HTTP/1.1."""
+
+    @property
+    def mid_head(self) -> bool:
+        """Part of a request head has arrived, but not all of it."""
+        current = self._current
+        return current is not None and not current.version
+
+    def feed(self, data: bytes) -> None:
+        """Parse ``data``; raises :class:`BadRequest` for a broken request."""
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self.upgraded = True  # served as plain HTTP, then the connection closes
+        except httptools.HttpParserCallbackError as error:
+            if isinstance(error.__context__, BadRequest):
+                raise error.__context__ from None
+            raise
+        except httptools.HttpParserInvalidMethodError:
+            raise _method_error(data) from None
+        except httptools.HttpParserInvalidURLError as error:
+            raise BadRequest(HTTPStatus.BAD_REQUEST, f"invalid request target: {error}") from None
+        except httptools.HttpParserError as error:
+            raise BadRequest(HTTPStatus.BAD_REQUEST, f"malformed request: {error}") from None
+
+    # --- llhttp callbacks ------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self._current = Request()
+
+    def on_url(self, url: bytes) -> None:
+        request = self._request()
+        request.target += url
+        if len(request.target) > self.limits.max_request_line:
+            raise BadRequest(HTTPStatus.REQUEST_URI_TOO_LONG, f"request target longer than {self.limits.max_request_line} bytes")
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        request = self._request()
+        limits = self.limits
+        size = len(name) + len(value)
+        request.head_bytes += size + 4
+        if size > limits.max_header_line:
+            raise BadRequest(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, f"a header line is longer than {limits.max_header_line} bytes")
+        if request.head_bytes > limits.max_header_bytes:
+            raise BadRequest(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, f"the request head is larger than {limits.max_header_bytes} bytes")
+        if len(request.headers) >= limits.max_headers:
+            raise BadRequest(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, f"more than {limits.max_headers} header fields")
+        if b"_" in name:
+            return  # see the module docstring: would alias a dashed header in the environ
+        lower = name.lower()
+        if lower == b"host":
+            request.host_count += 1
+        elif lower == b"content-length":
+            # llhttp has checked the digits and refused duplicates
+            request.content_length = int(value)
+            if request.content_length > limits.max_body:
+                raise BadRequest(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"request body larger than {limits.max_body} bytes")
+        elif lower == b"transfer-encoding":
+            request.chunked = True  # llhttp accepts it only when it ends in chunked
+        elif lower == b"expect":
+            if value.lower() != b"100-continue":
+                raise BadRequest(HTTPStatus.EXPECTATION_FAILED, f"unsupported expectation {value!r}")
+            request.expect_continue = True
+        request.headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        request = self._request()
+        parser = self._parser
+        request.version = version = parser.get_http_version()
+        request.method = parser.get_method().decode("ascii")
+        if version == "1.1":
+            if request.host_count != 1:
+                raise BadRequest(HTTPStatus.BAD_REQUEST, f"an HTTP/1.1 request needs exactly one Host header, got {request.host_count}")
+        elif version == "1.0":
+            if request.chunked:
+                raise BadRequest(HTTPStatus.BAD_REQUEST, "Transfer-Encoding is not allowed in an HTTP/1.0 request")
+            request.expect_continue = False
+        else:
+            raise BadRequest(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, f"HTTP/{version} is not supported; use HTTP/1.1")
+        request.keep_alive = parser.should_keep_alive()
+        if not request.chunked and not request.content_length:
+            request.complete = True
+            request.expect_continue = False  # nothing to wait for
+        self.ready.append(request)
+
+    def on_body(self, data: bytes) -> None:
+        request = self._request()
+        request.body_bytes += len(data)
+        if request.body_bytes > self.limits.max_body:
+            raise BadRequest(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"request body larger than {self.limits.max_body} bytes")
+        request.body.append(data)
+
+    def on_message_complete(self) -> None:
+        self._request().complete = True
+        self._current = None
+
+    def _request(self) -> Request:
+        current = self._current
+        if current is None:  # llhttp always begins a message first
+            raise RuntimeError("llhttp reported a request part outside a message")
+        return current
+
+
+def _method_error(data: bytes) -> BadRequest:
+    """501 for a well-formed method llhttp does not know (RFC 9110 §9.1), 400 otherwise."""
+    method = data.split(b" ", 1)[0]
+    if _TOKEN.fullmatch(method):
+        return BadRequest(HTTPStatus.NOT_IMPLEMENTED, f"method {method[:32]!r} is not implemented")
+    return BadRequest(HTTPStatus.BAD_REQUEST, "invalid method token")
+
+
+# --- responses -------------------------------------------------------------------
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def http_date() -> str:
+    """The Date header's value, formatted once a second."""
+    global _date_cache
+    now = int(time())
+    if _date_cache[0] != now:
+        _date_cache = (now, formatdate(now, usegmt=True))
+    return _date_cache[1]
+
+
+def response_head(status: str, headers: list[tuple[str, str]], framing: str) -> bytes:
+    """The status line and header block, ``framing`` being the server's own header lines.
+
+    Raises ``ValueError`` when a value would break the framing (CR or LF inside a
+    header: response splitting) or is not Latin-1; this guard holds even when the
+    rule checks are off.
+    """
+    lines = [f"HTTP/1.1 {status}\r\n"]
+    lines += [f"{name}: {value}\r\n" for name, value in headers]
+    lines.append(f"Date: {http_date()}\r\n{framing}\r\n")
+    head = "".join(lines)
+    expected = len(lines) + 1 + framing.count("\n")
+    if head.count("\n") != expected or head.count("\r") != expected:
+        raise ValueError(f"CR or LF inside the status or a header of {status!r} {headers!r}")
+    return head.encode("latin-1")
+
+
+def error_response(status: HTTPStatus, detail: str) -> bytes:
+    """A complete, self-explaining plain-text response that closes the connection."""
+    body = f"{status.value} {status.phrase}: {detail}\n".encode("latin-1", "replace")
+    return (
+        f"HTTP/1.1 {status.value} {status.phrase}\r\n"
+        f"Content-Type: text/plain; charset=utf-8\r\nContent-Length: {len(body)}\r\n"
+        f"Connection: close\r\nDate: {http_date()}\r\n\r\n"
+    ).encode("latin-1") + body
