@@ -14,7 +14,6 @@ cheap test has already failed.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ __all__ = [
     "check_status_format",
     "check_status_chars",
     "check_status_latin1",
+    "environ_value_type",
     "suggest_environ_key",
 ]
 
@@ -142,15 +142,95 @@ def check_hop_by_hop(name: str) -> str | None:
     return None
 
 
+def _squash(key: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "", key).upper()
+
+
+_KEY_PARTS = re.compile(r"([._])")  # words and the separators between them
+_SQUASHED_KEYS = {_squash(known): known for known in WELL_KNOWN_KEYS}
+_KNOWN_PARTS = {known: _KEY_PARTS.split(known) for known in WELL_KNOWN_KEYS}
+
+
+def _edit_distance(word: str, known: str) -> int:
+    """Optimal string alignment distance (an adjacent transposition is one edit)."""
+    previous2: list[int] = []
+    previous = list(range(len(known) + 1))
+    for i, char in enumerate(word, 1):
+        current = [i]
+        for j, known_char in enumerate(known, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != known_char))
+            if i > 1 and j > 1 and char == known[j - 2] and word[i - 2] == known_char:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _misspelt_word(word: str, known: str) -> int | None:
+    """How far ``word`` is from ``known`` if it reads as a misspelling of it, else None.
+
+    One edit counts in words of four letters or more (and a swap of two neighbours in
+    three-letter words), two edits from eight letters on.  A different digit makes a
+    different name: ``COOKIE2``, ``ADDR2``.
+    """
+    if sorted(filter(str.isdigit, word)) != sorted(filter(str.isdigit, known)):
+        return None
+    distance = _edit_distance(word, known)
+    if distance == 1 and (len(known) >= 4 or (len(word) == 3 and sorted(word) == sorted(known))):
+        return 1
+    if distance == 2 and len(known) >= 8:
+        return 2
+    return None
+
+
 def suggest_environ_key(key: str) -> str | None:
-    """The well-known environ key that ``key`` is probably a misspelling of, if any."""
+    """The well-known environ key that ``key`` is probably a misspelling of, if any.
+
+    Two kinds of near-miss, chosen so that legitimate keys are never flagged
+    (a false alarm is worse than a miss):
+
+    * the same letters in another case or with other separators: ``request_method``,
+      ``HTTP_USER-AGENT``, ``wsgi_input``, ``QUERYSTRING``;
+    * the same words but one, which is one edit away (two in long words):
+      ``PATH_INF``, ``wsgi.inputt``, ``HTTP_USER_AGNET``, ``HTTP_REFERRER``.
+
+    A key with an extra or missing word, or with a second word changed, is another
+    name: ``HTTP_X_FORWARDED_SERVER``, ``SCRIPT_FILENAME``, ``SERVER_ADDR``,
+    ``HTTP_PROXY_CONNECTION``.  The namespace of a dotted key is never corrected:
+    ``uwsgi.version`` is uWSGI's own key, not a misspelt ``wsgi.version``.
+    """
     if key in WELL_KNOWN_KEYS:
         return None
-    matches = difflib.get_close_matches(key, WELL_KNOWN_KEYS, n=1, cutoff=0.8)
-    if not matches:
-        upper = {known.upper(): known for known in WELL_KNOWN_KEYS}
-        matches = [upper[key.upper()]] if key.upper() in upper else []
-    return matches[0] if matches else None
+    squashed = _SQUASHED_KEYS.get(_squash(key))
+    if squashed is not None:
+        return squashed
+    parts = _KEY_PARTS.split(key)
+    best: tuple[int, str] | None = None
+    for known, known_parts in _KNOWN_PARTS.items():
+        if len(known_parts) != len(parts) or parts[1::2] != known_parts[1::2]:
+            continue
+        differing = [index for index in range(0, len(parts), 2) if parts[index] != known_parts[index]]
+        if len(differing) != 1 or (differing[0] == 0 and "." in known):
+            continue
+        distance = _misspelt_word(parts[differing[0]], known_parts[differing[0]])
+        if distance is not None and (best is None or distance < best[0]):
+            best = (distance, known)
+    return best[1] if best else None
+
+
+def environ_value_type(key: str) -> str | None:
+    """The name of the type of ``environ[key]``, when PEP 3333 and CGI fix it.
+
+    A well-known key has its type from :data:`~wsgitypes.environ.WELL_KNOWN_KEYS`;
+    any other ``HTTP_`` key is a request header, so a ``str`` (rule ``environ-cgi-str``);
+    extension keys (``"myapp.user"``) and unknown CGI variables give ``None``.
+    """
+    known = WELL_KNOWN_KEYS.get(key)
+    if known is not None:
+        return known
+    if key.startswith("HTTP_") and "." not in key:
+        return "str"
+    return None
 
 
 # --- the catalogue ----------------------------------------------------------------
