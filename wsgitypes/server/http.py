@@ -13,7 +13,7 @@ sizes, whitespace before a header's colon, control characters, bare CR or LF.
 * only HTTP/1.0 and 1.1 are spoken (505 otherwise);
 * limits on the request line, each header line, the whole head and the header
   count (414 / 431), and on the declared body size (413);
-* header names with ``_`` are dropped: ``X_Forwarded_For`` and ``X-Forwarded-For``
+* header names with ``_`` are dropped (and Transfer-Encoding, once decoded): ``X_Forwarded_For`` and ``X-Forwarded-For``
   would both become ``HTTP_X_FORWARDED_FOR`` in the environ, which lets a client
   spoof a header a proxy sets.
 
@@ -176,7 +176,10 @@ class RequestParser:
             if request.content_length > limits.max_body:
                 raise BadRequest(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"request body larger than {limits.max_body} bytes")
         elif lower == b"transfer-encoding":
-            request.chunked = True  # llhttp accepts it only when it ends in chunked
+            # llhttp accepts it only when it ends in chunked.  The application reads the
+            # decoded body, so the header is not passed on: it would invite decoding twice.
+            request.chunked = True
+            return
         elif lower == b"expect":
             if value.lower() != b"100-continue":
                 raise BadRequest(HTTPStatus.EXPECTATION_FAILED, f"unsupported expectation {value!r}")
