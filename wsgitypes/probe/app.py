@@ -362,22 +362,31 @@ def _route_file_wrapper(request: _Request) -> Iterable[bytes]:
 
 
 def _route_exc_info(request: _Request) -> Iterable[bytes]:
+    """start_response(..., exc_info): after the headers went out with a first body block, or before any output."""
     token = request.query.get("token", "")
-    after = request.query.get("when") != "before"
-    write = request.start_response("200 OK", [("Content-Type", "text/plain")])
-    if after:
-        write(b"partial-body;")  # the headers go out with the first body bytes
-    try:
-        raise RuntimeError("wsgitypes.probe: deliberate error for the exc_info test (expected in the server's log)")
-    except RuntimeError:
-        exc_info = sys.exc_info()
+
+    def fail_with_exc_info() -> bytes:
         try:
-            request.start_response("500 Internal Server Error", [("Content-Type", "text/plain")], exc_info)
-        except BaseException as raised:
-            _record(token, "exc-info", {"raised": True, "type": type(raised).__name__, "same": raised is exc_info[1]})
-            raise  # never trap it: PEP 3333, Error Handling
-        _record(token, "exc-info", {"raised": False})
-    return [b"second-status-accepted;" if after else b"replaced-by-exc-info;"]
+            raise RuntimeError("wsgitypes.probe: deliberate error for the exc_info test (expected in the server's log)")
+        except RuntimeError:
+            exc_info = sys.exc_info()
+            try:
+                request.start_response("500 Internal Server Error", [("Content-Type", "text/plain")], exc_info)
+            except BaseException as raised:
+                _record(token, "exc-info", {"raised": True, "type": type(raised).__name__, "same": raised is exc_info[1]})
+                raise  # never trap it: PEP 3333, Error Handling
+            _record(token, "exc-info", {"raised": False})
+        return b"second-status-accepted;"
+
+    def after_output() -> Iterator[bytes]:
+        yield b"partial-body;"  # PEP 3333: the server sends the headers and this block before asking for the next
+        yield fail_with_exc_info()
+
+    request.start_response("200 OK", [("Content-Type", "text/plain")])
+    if request.query.get("when") == "before":
+        fail_with_exc_info()
+        return [b"replaced-by-exc-info;"]
+    return after_output()
 
 
 class _ClosingBody:

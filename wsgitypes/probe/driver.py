@@ -498,12 +498,12 @@ class _Prober:
         if env is not None:
             got = (env.text("SCRIPT_NAME") or "") + (env.text("PATH_INFO") or "")
             if got != expected:
-                problems.append(f"for the path {expected!r}, SCRIPT_NAME + PATH_INFO is {got!r}")
-            split = f"SCRIPT_NAME={env.text('SCRIPT_NAME')!r}, PATH_INFO={env.text('PATH_INFO')!r}"
+                problems.append(f"for the path {ascii(expected)}, SCRIPT_NAME + PATH_INFO is {ascii(got)}")
+            split = f"SCRIPT_NAME={ascii(env.text('SCRIPT_NAME'))}, PATH_INFO={ascii(env.text('PATH_INFO'))}"
         else:
             split = "the percent-encoded path was not answered by the probe"
             problems.append(split)
-        return self._verdict(problems, f"{split} for {expected!r}")
+        return self._verdict(problems, f"{split} for {ascii(expected)}")
 
     def _rule_environ_server(self) -> tuple[Status, str]:
         problems: list[str] = []

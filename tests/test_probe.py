@@ -1,0 +1,480 @@
+"""The conformance probe: its app, its driver, its report, against real servers.
+
+* ``wsgiref.simple_server`` (in a thread): its real failures are reported (input past
+  CONTENT_LENGTH, chunked bodies passed on undecoded, HTTP/1.0, a body after HEAD).
+* ``wsgiref.simple_server`` made conformant (its ``wsgi.input`` limited to
+  CONTENT_LENGTH) passes every rule; then, for every server-side rule of the catalogue,
+  a middleware posing as the server breaks exactly that rule, and the probe reports it.
+* waitress and gunicorn (sync, gthread), as subprocesses on 127.0.0.1: no rule fails.
+* The command line: JSON shape, text table, exit codes, and a clear one-line message for
+  an unreachable URL, a server that is not the probe, garbage, and a server that dies.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+
+from wsgitypes.probe import CHECKS, Report, app, probe, server_rules
+from wsgitypes.probe.cli import main
+from wsgitypes.rules import RULES
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+STALL = 0.5  # how long an input test waits before half-closing; short, for the blocking wsgiref cases
+START_TIMEOUT = 20.0
+
+pytestmark = pytest.mark.timeout(120)
+
+App = Callable[[dict[str, Any], Any], Iterable[bytes]]
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _QuietServer(WSGIServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that half-closed or went away: not the test's business
+
+
+class Served:
+    def __init__(self, application: App) -> None:
+        self.server = make_server("127.0.0.1", 0, application, server_class=_QuietServer, handler_class=_Quiet)
+        self.server.timeout = 0.2
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def __enter__(self) -> Served:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+def _by_id(report: Report) -> dict[str, tuple[str, str]]:
+    return {result.rule: (result.status, result.detail) for result in [*report.rules, *report.checks]}
+
+
+def _failed(report: Report) -> set[str]:
+    return {result.rule for result in report.failures}
+
+
+# --- wsgiref as it is ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def wsgiref_report() -> Report:
+    with Served(app) as served:
+        return probe(served.url, timeout=10, stall=STALL)
+
+
+def test_every_server_rule_is_reported_in_catalogue_order(wsgiref_report: Report) -> None:
+    ids = [result.rule for result in wsgiref_report.rules]
+    assert ids == server_rules()
+    assert len(ids) == len([rule for rule in RULES.values() if rule.party == "server"]) >= 20
+    assert [result.rule for result in wsgiref_report.checks] == list(CHECKS)
+    # Every server rule is revealable over HTTP: none is skipped.
+    assert [result.rule for result in wsgiref_report.rules if result.status == "skip"] == []
+
+
+def test_wsgiref_real_failures(wsgiref_report: Report) -> None:
+    results = _by_id(wsgiref_report)
+    # wsgi.input is the raw socket file: reads run on into the next request's bytes.
+    assert _failed(wsgiref_report) == {"input-eof"}
+    detail = results["input-eof"][1]
+    assert "read(64) after CONTENT_LENGTH returned 64 more bytes" in detail
+    assert "GET /probe/ping?pipelined=1" in detail
+    # Chunked bodies reach the application undecoded; HTTP/1.0 answers; the body after HEAD.
+    assert results["input-chunked"][0] == "fail" and "raw chunked framing" in results["input-chunked"][1]
+    assert results["http-1.1"] == ("fail", "an HTTP/1.1 request was answered with HTTP/1.0")
+    assert results["head-no-body"][0] == "fail"
+    assert results["input-readline-size"][0] == "fail"  # the size is honoured, but readline runs past the body
+    for passing in ("exc-info-reraise", "close-called", "start-response-write", "environ-latin1", "environ-path",
+                    "file-wrapper-output", "exc-info-replace", "error-after-headers", "query-string"):
+        assert results[passing][0] == "pass", (passing, results[passing])
+    assert "'/probe/env/a/b c/caf\\xc3\\xa9'" in results["environ-path"][1]
+    assert wsgiref_report.server.startswith("WSGIServer/")
+
+
+# --- a conformant wsgiref, and one broken rule at a time ------------------------------
+
+
+class LimitedInput:
+    """wsgi.input cut at CONTENT_LENGTH: what wsgiref leaves out."""
+
+    def __init__(self, stream: Any, length: int) -> None:
+        self.stream, self.left = stream, length
+
+    def read(self, size: int | None = -1) -> bytes:
+        size = self.left if size is None or size < 0 else min(size, self.left)
+        data: bytes = self.stream.read(size) if size else b""
+        self.left -= len(data)
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        size = self.left if size is None or size < 0 else min(size, self.left)
+        data: bytes = self.stream.readline(size) if size else b""
+        self.left -= len(data)
+        return data
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        return list(self)
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
+
+def conformant(application: App) -> App:
+    def fixed(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        length = environ.get("CONTENT_LENGTH") or "0"
+        environ["wsgi.input"] = LimitedInput(environ["wsgi.input"], int(length) if length.isdigit() else 0)
+        return application(environ, start_response)
+
+    return fixed
+
+
+class _NoReadlines:
+    def __init__(self, stream: Any) -> None:
+        self.read, self.readline, self.stream = stream.read, stream.readline, stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.stream)
+
+
+class _NoWritelines:
+    def __init__(self, stream: Any) -> None:
+        self.write, self.flush = stream.write, stream.flush
+
+
+class _StrInput(LimitedInput):
+    def read(self, size: int | None = -1) -> Any:
+        return super().read(size).decode("latin-1")
+
+
+class _OneMore(LimitedInput):
+    def read(self, size: int | None = -1) -> bytes:
+        return super().read(size + 1 if size is not None and size >= 0 else size)
+
+
+def _environ(change: Callable[[dict[str, Any]], object]) -> Callable[[App], App]:
+    def breaker(application: App) -> App:
+        def broken(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+            change(environ)
+            return application(environ, start_response)
+
+        return broken
+
+    return breaker
+
+
+def _bytes_key(environ: dict[Any, Any]) -> None:
+    environ[b"HTTP_X_BYTES"] = "bytes key"
+
+
+def _keywords(application: App) -> App:
+    def broken(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        by_keyword: Any = application
+        result: Iterable[bytes] = by_keyword(environ=environ, start_response=start_response)
+        return result
+
+    return broken
+
+
+def _subclass(application: App) -> App:
+    class Environ(dict[str, Any]):
+        pass
+
+    def broken(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        return application(Environ(environ), start_response)
+
+    return broken
+
+
+def _write_none(application: App) -> App:
+    def broken(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        def no_write(*args: Any) -> None:
+            start_response(*args)
+
+        return application(environ, no_write)
+
+    return broken
+
+
+def _swallow_exc_info(application: App) -> App:
+    def broken(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        started: list[Any] = []
+
+        def lenient(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if exc_info is not None and started:
+                return started[0]  # pretends the headers were not sent
+            started.append(start_response(status, headers, exc_info))
+            return started[0]
+
+        return application(environ, lenient)
+
+    return broken
+
+
+def _drop_close(application: App) -> App:
+    def broken(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        return (chunk for chunk in application(environ, start_response))
+
+    return broken
+
+
+def _raw_input(application: App) -> App:
+    return application  # wsgiref's own stream, not cut at CONTENT_LENGTH
+
+
+def _wrap_input(kind: type[LimitedInput]) -> Callable[[dict[str, Any]], None]:
+    def change(environ: dict[str, Any]) -> None:
+        limited: LimitedInput = environ["wsgi.input"]
+        environ["wsgi.input"] = kind(limited.stream, limited.left)
+
+    return change
+
+
+BREAKERS: dict[str, Callable[[App], App]] = {
+    "server-call": _keywords,
+    "environ-dict": _subclass,
+    "environ-required": _environ(lambda environ: environ.pop("wsgi.run_once")),
+    "environ-key-str": _environ(lambda environ: _bytes_key(environ)),
+    "environ-cgi-str": _environ(lambda environ: environ.__setitem__("REMOTE_PORT", 1234)),
+    "environ-latin1": _environ(lambda environ: environ.__setitem__("HTTP_X_EURO", "\u20ac")),
+    "environ-method": _environ(lambda environ: environ.__setitem__("REQUEST_METHOD", "G T")),
+    "environ-path": _environ(lambda environ: environ.__setitem__("SCRIPT_NAME", "/")),
+    "environ-server": _environ(lambda environ: environ.__setitem__("SERVER_PORT", "eighty")),
+    "environ-content-length": _environ(lambda environ: environ.__setitem__("CONTENT_LENGTH", " 5")
+                                       if environ.get("CONTENT_LENGTH") == "5" else None),
+    "environ-no-http-content": _environ(lambda environ: environ.__setitem__("HTTP_CONTENT_TYPE", "text/plain")),
+    "environ-version": _environ(lambda environ: environ.__setitem__("wsgi.version", [1, 0])),
+    "environ-url-scheme": _environ(lambda environ: environ.__setitem__("wsgi.url_scheme", "ftp")),
+    "environ-input": _environ(lambda environ: environ.__setitem__("wsgi.input", _NoReadlines(environ["wsgi.input"]))),
+    "environ-errors": _environ(lambda environ: environ.__setitem__("wsgi.errors", _NoWritelines(environ["wsgi.errors"]))),
+    "environ-file-wrapper": _environ(lambda environ: environ.__setitem__("wsgi.file_wrapper", "sendfile")),
+    "input-bytes": _environ(_wrap_input(_StrInput)),
+    "input-eof": _raw_input,
+    "input-size": _environ(_wrap_input(_OneMore)),
+    "start-response-write": _write_none,
+    "exc-info-reraise": _swallow_exc_info,
+    "close-called": _drop_close,
+}
+# A broken rule that, by its nature, shows in another rule's results too.
+ALSO_FAILS: dict[str, set[str]] = {
+    "environ-content-length": {"environ-content-length"},
+    "input-bytes": {"input-eof", "input-size"},  # a str read is not the bytes expected
+    "environ-input": {"input-eof"},  # readlines() missing: the readlines test cannot read the body
+}
+
+
+def test_breakers_cover_every_server_rule() -> None:
+    assert sorted(BREAKERS) == sorted(server_rules())
+
+
+def test_conformant_wsgiref_passes_every_rule() -> None:
+    with Served(conformant(app)) as served:
+        report = probe(served.url, timeout=10, stall=STALL)
+    assert report.failures == [], report.to_text()
+    assert all(result.status == "pass" for result in report.rules), report.to_text()
+    assert len(report.rules) >= 20
+
+
+@pytest.mark.parametrize("rule_id", sorted(BREAKERS))
+def test_each_broken_rule_is_reported(rule_id: str) -> None:
+    breaker = BREAKERS[rule_id]
+    # The server side runs outermost: wsgiref, its input cut at CONTENT_LENGTH, then the breaker.
+    application = breaker(app) if rule_id == "input-eof" else conformant(breaker(app))
+    with Served(application) as served:
+        report = probe(served.url, timeout=10, stall=STALL)
+    failed = _failed(report)
+    assert rule_id in failed, report.to_text()
+    assert failed <= {rule_id} | ALSO_FAILS.get(rule_id, set()), report.to_text()
+    detail = _by_id(report)[rule_id][1]
+    assert detail and len(detail) < 2000
+
+
+def test_broken_rule_details_say_what_was_seen() -> None:
+    with Served(conformant(BREAKERS["environ-latin1"](app))) as served:
+        report = probe(served.url, timeout=10, stall=STALL)
+    status, detail = _by_id(report)["environ-latin1"]
+    assert status == "fail"
+    assert "HTTP_X_EURO" in detail and "U+20AC" in detail
+
+
+# --- real servers in subprocesses -----------------------------------------------------
+
+_GUNICORN = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "2", "--timeout", "20",
+             "--graceful-timeout", "2", "--no-control-socket", "--log-level", "info"]
+SERVERS: dict[str, list[str]] = {
+    "waitress": [sys.executable, "-m", "waitress", "--host=127.0.0.1", "--port=0", "--threads=4"],
+    "gunicorn-sync": [*_GUNICORN, "--worker-class", "sync"],
+    "gunicorn-gthread": [*_GUNICORN, "--worker-class", "gthread", "--threads", "4"],
+}
+_LISTENING = re.compile(r"(?:Listening at:|Serving on) http://127\.0\.0\.1:(\d+)")
+
+
+@pytest.mark.parametrize("name", sorted(SERVERS))
+def test_real_server_breaks_no_rule(name: str, tmp_path: Path) -> None:
+    log = tmp_path / f"{name}.log"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "WSGITYPES_PROBE_STATE": str(tmp_path / "state")}
+    with open(log, "wb") as out:
+        process = subprocess.Popen([*SERVERS[name], "wsgitypes.probe:app"], cwd=REPO_ROOT, env=env,
+                                   stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not (found := _LISTENING.search(log.read_text(errors="replace"))):
+            assert process.poll() is None, log.read_text(errors="replace")
+            assert time.monotonic() < deadline, f"{name} did not start:\n{log.read_text(errors='replace')}"
+            time.sleep(0.05)
+        report = probe(f"http://127.0.0.1:{found.group(1)}", timeout=10, stall=2.0)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+    assert report.failures == [], report.to_text()
+    results = _by_id(report)
+    assert results["exc-info-reraise"][0] == "pass" and results["close-called"][0] == "pass"
+    assert results["input-chunked"][0] == "pass", results["input-chunked"]
+    # The deliberate exc_info error reached the server's log: the application did not trap it.
+    assert "deliberate error for the exc_info test" in log.read_text(errors="replace")
+
+
+# --- the command line -----------------------------------------------------------------
+
+
+def test_cli_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    with Served(conformant(app)) as served:
+        code = main([served.url, "--json", "--stall", str(STALL)])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert isinstance(out["server"], str) and out["server"].startswith("WSGIServer/")
+    assert [entry["rule"] for entry in out["rules"]] == server_rules()
+    for entry in out["rules"] + out["checks"]:
+        assert set(entry) == {"rule", "status", "detail"}
+        assert entry["status"] in ("pass", "fail", "skip") and isinstance(entry["detail"], str)
+    assert out["summary"]["rules"] == {"pass": len(server_rules()), "fail": 0, "skip": 0}
+
+
+def test_cli_text_table_and_failure_exit(capsys: pytest.CaptureFixture[str]) -> None:
+    with Served(app) as served:
+        code = main([served.url, "--stall", str(STALL)])
+    out = capsys.readouterr().out
+    assert code == 1
+    for rule_id in server_rules():
+        assert re.search(rf"^  {re.escape(rule_id)} +(PASS|FAIL|SKIP) ", out, re.M), rule_id
+    assert re.search(r"^  input-eof +FAIL +", out, re.M)
+    assert "21 pass, 1 fail, 0 skip" in out
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    code = main(argv)
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    return captured.err
+
+
+def test_cli_unreachable(capsys: pytest.CaptureFixture[str]) -> None:
+    err = _one_line_error(capsys, [f"http://127.0.0.1:{_free_port()}"])
+    assert "cannot connect to 127.0.0.1" in err and "refused" in err.lower()
+
+
+def test_cli_bad_url(capsys: pytest.CaptureFixture[str]) -> None:
+    assert "http:// URL" in _one_line_error(capsys, ["https://127.0.0.1:1"])
+
+
+def test_cli_not_the_probe(capsys: pytest.CaptureFixture[str]) -> None:
+    def other(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"nothing here"]
+
+    with Served(other) as served:
+        err = _one_line_error(capsys, [served.url])
+    assert "answered 404 Not Found but not as the probe application" in err
+    assert "wsgitypes.probe:app" in err
+
+
+class _RawServer:
+    """Answers each connection with ``answers[i]`` (bytes), then stops listening."""
+
+    def __init__(self, answers: list[bytes]) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.answers = answers
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self) -> None:
+        for number, answer in enumerate(self.answers, 1):
+            connection, _ = self.sock.accept()
+            with connection:
+                connection.recv(65536)
+                if number == len(self.answers):
+                    self.sock.close()  # before answering: the next connection is refused
+                connection.sendall(answer)
+
+
+def test_cli_garbage(capsys: pytest.CaptureFixture[str]) -> None:
+    server = _RawServer([b"garbage, not HTTP\r\n\r\n"])
+    err = _one_line_error(capsys, [f"http://127.0.0.1:{server.port}"])
+    assert "not an HTTP response: b'garbage, not HTTP" in err
+
+
+def test_cli_server_dies_mid_run(capsys: pytest.CaptureFixture[str]) -> None:
+    body = json.dumps({"probe": "wsgitypes.probe/1", "route": "ping", "call": {"positional": 2, "keywords": []},
+                       "state": "x", "software": None}).encode()
+    ping = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    server = _RawServer([ping])  # answers the first request, then is gone
+    err = _one_line_error(capsys, [f"http://127.0.0.1:{server.port}"])
+    assert "the server stopped accepting connections" in err and "GET env" in err
+
+
+def test_probe_app_survives_odd_environs() -> None:
+    """Called directly with junk, the probe app answers instead of raising."""
+    seen: list[str] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+        seen.append(status)
+        return lambda data: None
+
+    for environ in ({"PATH_INFO": "/probe/env", "wsgi.input": object()},
+                    {"PATH_INFO": "/probe/input", "QUERY_STRING": "mode=eof", "CONTENT_LENGTH": "3", "wsgi.input": io.StringIO("abc")},
+                    {"PATH_INFO": "/probe/errors"},
+                    {"PATH_INFO": "/probe/file-wrapper"},
+                    {"PATH_INFO": "/nowhere"}):
+        body = b"".join(app(environ, start_response))
+        assert body.startswith(b"{"), body
+    assert seen == ["200 OK", "200 OK", "200 OK", "501 Not Implemented", "404 Not Found"]
