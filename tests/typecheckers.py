@@ -22,6 +22,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PYTHON_VERSION = "3.11"
 TIMEOUT = 240  # seconds per checker run
+# The repository's stub distributions (typeshed's layout, stubs/<distribution>/<module>/):
+# both checkers search them ahead of the installed packages (mypy: MYPYPATH).
+STUB_PATHS = sorted(str(path) for path in (REPO_ROOT / "stubs").iterdir() if path.is_dir())
 
 
 @dataclass(frozen=True)
@@ -50,9 +53,9 @@ def _collect(diagnostics: Iterable[Diagnostic]) -> Errors:
     return errors
 
 
-def _run(cmd: Sequence[str]) -> subprocess.CompletedProcess[str]:
+def _run(cmd: Sequence[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=TIMEOUT, check=False
+        cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=TIMEOUT, check=False, env=env
     )
 
 
@@ -86,7 +89,8 @@ def run_mypy(paths: Sequence[Path], cache_dir: Path) -> Errors:
             "--no-error-summary",
             "--no-color-output",
             *map(str, paths),
-        ]
+        ],
+        env={**os.environ, "MYPYPATH": os.pathsep.join(STUB_PATHS)},
     )
     diagnostics: list[Diagnostic] = []
     for text in proc.stdout.splitlines():
@@ -113,7 +117,7 @@ def run_pyright(paths: Sequence[Path], config_dir: Path) -> Errors:
     config = {
         # pyright ignores absolute paths in "include": they are relative to the config file
         "include": [os.path.relpath(path, config_dir) for path in paths],
-        "extraPaths": [str(REPO_ROOT)],
+        "extraPaths": [str(REPO_ROOT), *STUB_PATHS],
         "pythonVersion": PYTHON_VERSION,
         "typeCheckingMode": "strict",
         "enableTypeIgnoreComments": False,
