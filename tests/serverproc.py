@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))  # for tests.apps
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 15.0
-_LISTENING = re.compile(r" on http://127\.0\.0\.1:(\d+)")
+_LISTENING = re.compile(r"(?: on|Listening at:) http://(127\.0\.0\.1|\[::1\]):(\d+)")  # ours; gunicorn
 
 
 @dataclass
@@ -31,12 +33,16 @@ class RunningServer:
     process: subprocess.Popen[bytes]
     log_path: Path
     port: int = 0
+    host: str = "127.0.0.1"
+    final_log: str | None = None  # kept when the block ends and the log file goes
 
     def log(self) -> str:
+        if self.final_log is not None:
+            return self.final_log
         return self.log_path.read_text(errors="replace")
 
     def connect(self, timeout: float = 10.0) -> socket.socket:
-        sock = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        sock = socket.create_connection((self.host, self.port), timeout=timeout)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock
 
@@ -53,7 +59,7 @@ class RunningServer:
 
 
 @contextmanager
-def running_server(*arguments: str, env: dict[str, str] | None = None, command: list[str] | None = None) -> Iterator[RunningServer]:
+def running_server(*arguments: str, env: dict[str, str] | None = None, command: list[str] | None = None, cwd: Path = REPO_ROOT) -> Iterator[RunningServer]:
     """``python -m wsgitypes serve --port 0 *arguments`` (or ``command``), running until the block ends."""
     with tempfile.TemporaryDirectory() as tmp:
         log_path = Path(tmp) / "server.log"
@@ -65,14 +71,15 @@ def running_server(*arguments: str, env: dict[str, str] | None = None, command: 
         }
         argv = command or [sys.executable, "-m", "wsgitypes", "serve", "--port", "0", *arguments]
         with open(log_path, "wb") as log:
-            process = subprocess.Popen(argv, cwd=REPO_ROOT, env=full_env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+            process = subprocess.Popen(argv, cwd=cwd, env=full_env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
         server = RunningServer(process, log_path)
         try:
             deadline = time.monotonic() + START_TIMEOUT
             while time.monotonic() < deadline:
                 found = _LISTENING.search(server.log())
                 if found:
-                    server.port = int(found.group(1))
+                    server.host = found.group(1).strip("[]")
+                    server.port = int(found.group(2))
                     break
                 if process.poll() is not None:
                     raise RuntimeError(f"the server exited with {process.returncode}:\n{server.log()}")
@@ -82,6 +89,7 @@ def running_server(*arguments: str, env: dict[str, str] | None = None, command: 
             yield server
         finally:
             server.stop()
+            server.final_log = server.log()
 
 
 def exchange(server: RunningServer, raw: bytes, timeout: float = 10.0) -> tuple[bytes, bool]:

@@ -26,3 +26,9 @@ application = validator(
     mode=os.environ.get("WSGITYPES_VALIDATOR_MODE", "raise"),  # type: ignore[arg-type]
     report_to=os.environ.get("WSGITYPES_VALIDATOR_REPORT_TO", "logging").split(","),  # type: ignore[arg-type]
 )
+
+
+def injecting(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """A header value carrying CR LF: response splitting, if a server wrote it out as is."""
+    start_response("200 OK", [("Content-Type", "text/plain"), ("X-Note", "a\r\nInjected: yes")])
+    return [b"ok\n"]

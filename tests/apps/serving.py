@@ -1,7 +1,7 @@
 """One WSGI application for the server tests: each path exercises one server duty.
 
 * ``/hello``                 a fixed 13-byte body
-* ``/environ``               the environ's str and bool values and the wsgi.* facts, as JSON
+* ``/environ[/...]``         the environ's str and bool values and the wsgi.* facts, as JSON
 * ``/echo``                  the request body, read with ``read()`` (``?mode=chunks`` reads
                              ``read(N)`` pieces, ``?mode=lines`` iterates lines); Content-Length set
 * ``/stream-echo``           the body echoed back as a generator (chunked response)
@@ -53,7 +53,7 @@ def app(environ: WSGIEnvironment, start_response: StartResponse, /) -> Iterable[
     if path == "/hello":
         start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(HELLO)))])
         return [HELLO]
-    if path == "/environ":
+    if path.startswith("/environ"):
         facts = {key: value for key, value in environ.items() if isinstance(value, (str, bool))}
         facts["wsgi.version"] = list(environ["wsgi.version"])
         facts["has_file_wrapper"] = callable(environ.get("wsgi.file_wrapper"))
