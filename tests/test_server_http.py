@@ -324,3 +324,17 @@ def test_header_injection_is_refused_even_without_checks() -> None:
         raw, closed = exchange(unchecked, b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
         assert split_response(raw)[0] == 500 and closed
         assert b"Injected" not in raw
+
+
+def test_requests_before_a_malformed_one_are_answered_first(server: RunningServer) -> None:
+    """Pipelined: the valid request gets its answer, then the broken one its 400, then the close."""
+    raw, closed = exchange(server, b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\nGET /hello HTTP/1.1\r\nHost: t\r\nContent-Length: +5\r\n\r\nhello")
+    status, _, rest = split_response(raw)
+    assert status == 200 and rest.startswith(HELLO)
+    assert split_response(rest[len(HELLO) :])[0] == 400 and closed
+
+
+def test_a_body_broken_midway_fails_only_its_request(server: RunningServer) -> None:
+    """A bad chunk size after good chunks: the app's read raises, the client gets a 400."""
+    raw, closed = exchange(server, b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n")
+    assert split_response(raw)[0] == 400 and closed

@@ -22,6 +22,7 @@ access log (Common Log Format) to ``wsgitypes.access`` at INFO.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import sys
 from collections.abc import Callable
@@ -83,6 +84,14 @@ def serve(
                 multiprocess=workers > 1, script_name=script_name, url_scheme=url_scheme,
             )
             on_stop_signals(engine.drain)
+            if workers > 1:
+                parent = os.getppid()
+
+                def stop_if_orphaned() -> None:
+                    if os.getppid() != parent:  # the supervisor was killed: nobody would stop us
+                        engine.drain()
+
+                engine.on_tick = stop_if_orphaned
             engine.run()
 
         if workers == 1:

@@ -348,7 +348,13 @@ class Connection:
             raise ClientDisconnected(f"sending the file failed: {error}") from error
 
     def receive_body(self, request: Request) -> None:
-        """Read more of ``request``'s body from the socket (called by ``wsgi.input``)."""
+        """Read more of ``request``'s body from the socket (called by ``wsgi.input``).
+
+        Raises :class:`BadRequest` when the body is malformed, too large or too slow.
+        """
+        parser = self.parser
+        if parser.error is not None:
+            raise parser.error
         try:
             if request.expect_continue:
                 request.expect_continue = False
@@ -360,7 +366,9 @@ class Connection:
             raise ClientDisconnected(f"reading the request body failed: {error}") from error
         if not data:
             raise ClientDisconnected(f"the client closed the connection after {request.body_bytes} bytes of the body")
-        self.parser.feed(data)
+        parser.feed(data)
+        if parser.error is not None and not request.body and not request.complete:
+            raise parser.error
 
     # --- serving (in a worker thread) ---------------------------------------------------
 
@@ -375,6 +383,9 @@ class Connection:
                 return False
             if not keep_alive or parser.upgraded:
                 return False
+        if parser.error is not None:  # the request after those just served is broken
+            self.reject(parser.error)
+            return False
         return True
 
     def serve(self, request: Request) -> bool:
@@ -442,7 +453,10 @@ class Connection:
                 return False
             skipped += sum(map(len, body))
             body.clear()
-            self.receive_body(request)
+            try:
+                self.receive_body(request)
+            except BadRequest:  # a response went out already; all that is left is to close
+                return False
         body.clear()
         return True
 

@@ -199,12 +199,10 @@ class Engine:
             self._close(connection)
             return
         parser = connection.parser
-        try:
-            parser.feed(data)
-        except BadRequest as error:
-            connection.sock.setblocking(True)
+        parser.feed(data)
+        if parser.error is not None and not parser.ready:
             connection.sock.settimeout(1.0)  # a short error page; don't wait long on a bad client
-            connection.reject(error)
+            connection.reject(parser.error)
             self._close(connection)
             return
         if parser.ready:

@@ -18,8 +18,9 @@ sizes, whitespace before a header's colon, control characters, bare CR or LF.
   spoof a header a proxy sets.
 
 A parser is fed bytes and collects :class:`Request` objects, each with its body
-arriving in pieces; pipelined requests simply queue up.  A broken request raises
-:class:`BadRequest`, carrying the status to answer with before closing.
+arriving in pieces; pipelined requests simply queue up.  A broken request leaves a
+:class:`BadRequest` in ``parser.error``, carrying the status to answer with (after the
+requests before it) before closing.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ class Request:
 class RequestParser:
     """Feed it bytes; it queues the requests they hold (see the module docstring)."""
 
-    __slots__ = ("limits", "ready", "_current", "_parser", "upgraded")
+    __slots__ = ("limits", "ready", "error", "_current", "_parser", "upgraded")
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
@@ -119,6 +120,8 @@ class RequestParser:
         self._parser = httptools.HttpRequestParser(self)
         self.upgraded = False
         """The client asked to switch protocols; nothing after that request is HTTP/1.1."""
+        self.error: BadRequest | None = None
+        """Why the bytes after the requests in :attr:`ready` cannot be served."""
 
     @property
     def mid_head(self) -> bool:
@@ -127,21 +130,27 @@ class RequestParser:
         return current is not None and not current.version
 
     def feed(self, data: bytes) -> None:
-        """Parse ``data``; raises :class:`BadRequest` for a broken request."""
+        """Parse ``data``.  A broken request sets :attr:`error` and nothing more is parsed.
+
+        The error is not raised: the requests before the broken one (pipelined, or the
+        valid part of a body) are still to be answered, in order, before it.
+        """
+        if self.error is not None:
+            return
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
             self.upgraded = True  # served as plain HTTP, then the connection closes
         except httptools.HttpParserCallbackError as error:
-            if isinstance(error.__context__, BadRequest):
-                raise error.__context__ from None
-            raise
+            if not isinstance(error.__context__, BadRequest):
+                raise
+            self.error = error.__context__
         except httptools.HttpParserInvalidMethodError:
-            raise _method_error(data) from None
+            self.error = _method_error(data)
         except httptools.HttpParserInvalidURLError as error:
-            raise BadRequest(HTTPStatus.BAD_REQUEST, f"invalid request target: {error}") from None
+            self.error = BadRequest(HTTPStatus.BAD_REQUEST, f"invalid request target: {error}")
         except httptools.HttpParserError as error:
-            raise BadRequest(HTTPStatus.BAD_REQUEST, f"malformed request: {error}") from None
+            self.error = BadRequest(HTTPStatus.BAD_REQUEST, f"malformed request: {error}")
 
     # --- llhttp callbacks ------------------------------------------------------
 
