@@ -14,11 +14,20 @@ the case files; one test per case file names the file that fails.
 A case that needs an optional distribution says so in a comment line
 ``# requires: <distribution>``; without it installed the case is skipped and left out
 of both checker runs.
+
+``plugin_*.py`` files are the cases of the mypy plugin (``wsgitypes.mypy``): mypy checks
+them in a run of their own with the plugin enabled, pyright checks them unchanged (it
+has no plugins), so a line only the plugin flags is marked ``# E[mypy:wsgi-...]``, which
+also proves pyright silent there.  They are checked a second time by the lowest mypy the
+plugin supports (``LOWEST_MYPY``), which the tests install into a cached virtual
+environment when it is missing; outside CI the lowest-mypy tests are skipped if that
+cannot be done.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import re
 import tokenize
 from collections.abc import Mapping
@@ -26,7 +35,15 @@ from pathlib import Path
 
 import pytest
 
-from typecheckers import REPO_ROOT, Errors, run_mypy, run_pyright
+from typecheckers import (
+    LOWEST_MYPY,
+    REPO_ROOT,
+    Errors,
+    MypyUnavailable,
+    lowest_mypy_python,
+    run_mypy,
+    run_pyright,
+)
 
 CHECKERS = ("mypy", "pyright")
 
@@ -69,6 +86,8 @@ def parse_markers(path: Path) -> dict[int, Expectation]:
 
 CASES_DIR = REPO_ROOT / "typecheck_cases"
 CASE_FILES = sorted(CASES_DIR.glob("case_*.py"))
+PLUGIN_CASE_FILES = sorted(CASES_DIR.glob("plugin_*.py"))
+PLUGINS = ("wsgitypes.mypy",)
 _REQUIRES = re.compile(r"^# requires: (?P<dist>\S+)\s*$", re.MULTILINE)
 
 
@@ -83,26 +102,50 @@ def missing_requirement(path: Path) -> str | None:
 
 
 CHECKED_FILES = [path for path in CASE_FILES if missing_requirement(path) is None]
+CHECKED_PLUGIN_FILES = [path for path in PLUGIN_CASE_FILES if missing_requirement(path) is None]
+# the lowest mypy's environment has mypy alone: no third-party packages to import
+LOWEST_MYPY_FILES = [path for path in PLUGIN_CASE_FILES if not _REQUIRES.search(path.read_text(encoding="utf-8"))]
 
 
 @pytest.fixture(scope="session")
 def reported(tmp_path_factory: pytest.TempPathFactory) -> Mapping[str, Errors]:
-    """Each checker's errors over all case files; mypy and pyright run once per session."""
+    """Each checker's errors over all case files; each checker runs once per session
+    (mypy twice: the ``case_`` files plain, the ``plugin_`` files with the plugin)."""
+    plain = run_mypy(CHECKED_FILES, tmp_path_factory.mktemp("mypy-cache"))
+    with_plugin = run_mypy(CHECKED_PLUGIN_FILES, tmp_path_factory.mktemp("mypy-plugin-cache"), plugins=PLUGINS)
     return {
-        "mypy": run_mypy(CHECKED_FILES, tmp_path_factory.mktemp("mypy-cache")),
-        "pyright": run_pyright(CHECKED_FILES, tmp_path_factory.mktemp("pyright")),
+        "mypy": {**plain, **with_plugin},
+        "pyright": run_pyright([*CHECKED_FILES, *CHECKED_PLUGIN_FILES], tmp_path_factory.mktemp("pyright")),
     }
 
 
-def compare(path: Path, markers: Mapping[int, Expectation], reported: Mapping[str, Errors]) -> list[str]:
+@pytest.fixture(scope="session")
+def reported_lowest(tmp_path_factory: pytest.TempPathFactory) -> Mapping[str, Errors]:
+    """The lowest supported mypy's errors over the plugin cases, plugin enabled."""
+    try:
+        python = lowest_mypy_python()
+    except MypyUnavailable as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"mypy {LOWEST_MYPY} could not be installed ({error}); set WSGITYPES_LOWEST_MYPY_PYTHON")
+    cache = tmp_path_factory.mktemp("mypy-lowest-cache")
+    return {"mypy": run_mypy(LOWEST_MYPY_FILES, cache, plugins=PLUGINS, python=python)}
+
+
+def compare(
+    path: Path,
+    markers: Mapping[int, Expectation],
+    reported: Mapping[str, Errors],
+    checkers: tuple[str, ...] = CHECKERS,
+) -> list[str]:
     """Every difference between the markers of ``path`` and what the checkers reported."""
     lines = path.read_text(encoding="utf-8").splitlines()
     problems: list[str] = []
-    candidates = set(markers).union(*(reported[checker].get(path, {}) for checker in CHECKERS))
+    candidates = set(markers).union(*(reported[checker].get(path, {}) for checker in checkers))
     for line in sorted(candidates):
         where = f"{path.relative_to(REPO_ROOT)}:{line}"
         expected = markers.get(line, {})
-        for checker in CHECKERS:
+        for checker in checkers:
             errors = reported[checker].get(path, {}).get(line, [])
             if checker in expected and not errors:
                 problems.append(f"{where} ({checker}): missed error, checker is silent on: {lines[line - 1].strip()}")
@@ -119,7 +162,14 @@ def test_enough_cases() -> None:
     assert len(CASE_FILES) >= 40, f"only {len(CASE_FILES)} case files in {CASES_DIR}"
 
 
-@pytest.mark.parametrize("path", CASE_FILES, ids=[path.name for path in CASE_FILES])
+ALL_CASE_FILES = [*CASE_FILES, *PLUGIN_CASE_FILES]
+
+
+def test_enough_plugin_cases() -> None:
+    assert len(PLUGIN_CASE_FILES) >= 6, f"only {len(PLUGIN_CASE_FILES)} plugin case files in {CASES_DIR}"
+
+
+@pytest.mark.parametrize("path", ALL_CASE_FILES, ids=[path.name for path in ALL_CASE_FILES])
 def test_case(path: Path, reported: Mapping[str, Errors]) -> None:
     if (dist := missing_requirement(path)) is not None:
         pytest.skip(f"{dist} is not installed")
@@ -130,9 +180,29 @@ def test_case(path: Path, reported: Mapping[str, Errors]) -> None:
         pytest.fail("\n".join([f"{len(problems)} disagreement(s) with the markers:", *problems]), pytrace=False)
 
 
+@pytest.mark.parametrize("path", LOWEST_MYPY_FILES, ids=[path.name for path in LOWEST_MYPY_FILES])
+def test_plugin_case_lowest_mypy(path: Path, reported_lowest: Mapping[str, Errors]) -> None:
+    """The plugin cases give the same mypy errors with the lowest supported mypy."""
+    problems = compare(path, parse_markers(path), reported_lowest, checkers=("mypy",))
+    if problems:
+        pytest.fail("\n".join([f"mypy {LOWEST_MYPY}: {len(problems)} disagreement(s) with the markers:", *problems]),
+                    pytrace=False)
+
+
+def test_lowest_mypy_no_errors_outside_cases(reported_lowest: Mapping[str, Errors]) -> None:
+    stray = [
+        f"{path}:{line}: {error}"
+        for path, by_line in reported_lowest["mypy"].items()
+        if path not in LOWEST_MYPY_FILES
+        for line, errors in by_line.items()
+        for error in errors
+    ]
+    assert not stray, "\n".join(stray)
+
+
 def test_no_errors_outside_cases(reported: Mapping[str, Errors]) -> None:
     """Errors in files other than the cases (e.g. in wsgitypes itself) would go unnoticed."""
-    cases = set(CHECKED_FILES)
+    cases = {*CHECKED_FILES, *CHECKED_PLUGIN_FILES}
     stray = [
         f"{path}:{line} ({checker}): {error}"
         for checker in CHECKERS

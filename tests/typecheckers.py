@@ -5,7 +5,11 @@ with ``sys.executable`` (the interpreter running pytest, so the same environment
 with the repository root as working directory; file paths are resolved from this
 file, so the tests work from any working directory and with a non-editable install.
 The checkers read ``wsgitypes`` from the repository (mypy: the working directory is on
-its search path; pyright: ``extraPaths``), so it is always the working tree under test.
+its search path; pyright: ``extraPaths``), so it is always the working tree under test;
+so is the mypy plugin (``python -m mypy`` puts the working directory on ``sys.path``).
+
+``lowest_mypy_python()`` provides an interpreter with the lowest mypy release the plugin
+supports (``LOWEST_MYPY``), so the plugin's cases run against both ends of the range.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
@@ -22,6 +27,11 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PYTHON_VERSION = "3.11"
 TIMEOUT = 240  # seconds per checker run
+
+LOWEST_MYPY = "1.11.0"
+"""The lowest mypy the plugin supports: keep in step with pyproject's ``mypy`` extra and
+docs/mypy-plugin.md.  (1.10 loses the ``WSGIEnvironment`` alias on attributes such as
+``self.environ``; 1.0 has no ``get_expression_type`` for plugins.)"""
 # The repository's stub distributions (typeshed's layout, stubs/<distribution>/<module>/):
 # both checkers search them ahead of the installed packages (mypy: MYPYPATH).
 STUB_PATHS = sorted(str(path) for path in (REPO_ROOT / "stubs").iterdir() if path.is_dir())
@@ -73,11 +83,31 @@ _MYPY_LINE = re.compile(
 )
 
 
-def run_mypy(paths: Sequence[Path], cache_dir: Path) -> Errors:
-    """``mypy --strict`` over ``paths`` in one process; only ``error:`` lines are kept."""
+def run_mypy(
+    paths: Sequence[Path],
+    cache_dir: Path,
+    *,
+    plugins: Sequence[str] = (),
+    python: str | Path = sys.executable,
+    extra_args: Sequence[str] = (),
+) -> Errors:
+    """``mypy --strict`` over ``paths`` in one process; only ``error:`` lines are kept.
+
+    With ``plugins``, a config file naming them is written into ``cache_dir`` (and the
+    project's ``[tool.mypy]`` is then not read: every other option is given here).
+    ``python`` is the interpreter that runs mypy (see :func:`lowest_mypy_python`).
+    """
+    config: list[str] = []
+    if plugins:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        config_file = cache_dir / "plugins.ini"
+        config_file.write_text(f"[mypy]\nplugins = {', '.join(plugins)}\n", encoding="utf-8")
+        config = ["--config-file", str(config_file)]
     proc = _run(
         [
-            sys.executable, "-m", "mypy",
+            str(python), "-m", "mypy",
+            *config,
+            *extra_args,
             "--strict",
             "--python-version", PYTHON_VERSION,
             "--cache-dir", str(cache_dir),
@@ -106,6 +136,45 @@ def run_mypy(paths: Sequence[Path], cache_dir: Path) -> Errors:
     if proc.returncode not in (0, 1) or (proc.returncode == 1) != bool(diagnostics):
         raise _failure("mypy", proc, "did not run cleanly")
     return _collect(diagnostics)
+
+
+class MypyUnavailable(Exception):
+    """The lowest supported mypy could not be provided (no network, no venv module, ...)."""
+
+
+def lowest_mypy_python() -> Path:
+    """An interpreter that has mypy ``LOWEST_MYPY`` installed.
+
+    ``$WSGITYPES_LOWEST_MYPY_PYTHON`` names one; otherwise a virtual environment is
+    created once (``python -m venv`` + ``pip install mypy==LOWEST_MYPY``, about 20 s)
+    in ``$XDG_CACHE_HOME`` (default ``~/.cache``) ``/wsgitypes-tests/`` and reused.
+    Raises :class:`MypyUnavailable` when that fails.
+    """
+    if configured := os.environ.get("WSGITYPES_LOWEST_MYPY_PYTHON"):
+        return Path(configured)
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    venv = cache_home / "wsgitypes-tests" / (
+        f"mypy-{LOWEST_MYPY}-py{sys.version_info.major}{sys.version_info.minor}"
+    )
+    python = venv / "bin" / "python"
+    ready = venv / "ready"  # written last: a build that was interrupted is redone
+    if ready.is_file():
+        return python
+    shutil.rmtree(venv, ignore_errors=True)
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    for step in (
+        [sys.executable, "-m", "venv", str(venv)],
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         f"mypy=={LOWEST_MYPY}"],
+    ):
+        try:
+            proc = subprocess.run(step, capture_output=True, text=True, timeout=300, check=False)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise MypyUnavailable(f"{' '.join(step)}: {error}") from error
+        if proc.returncode != 0:
+            raise MypyUnavailable(f"{' '.join(step)} exited {proc.returncode}: {proc.stderr[-2000:]}")
+    ready.write_text(f"mypy=={LOWEST_MYPY}\n", encoding="utf-8")
+    return python
 
 
 def run_pyright(paths: Sequence[Path], config_dir: Path) -> Errors:
