@@ -70,7 +70,7 @@ def output(proc: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_layout() -> None:
-    assert DISTRIBUTIONS == ["bjoern", "mod_wsgi", "netius"]
+    assert {"bjoern", "mod_wsgi", "netius"} <= set(DISTRIBUTIONS)  # the probe below uses all three
     assert [Path(path).name for path in STUB_PATHS] == DISTRIBUTIONS  # what the case harness searches
     for dist in DISTRIBUTIONS:
         assert stub_modules(dist), f"stubs/{dist} has no <module>/__init__.pyi"
