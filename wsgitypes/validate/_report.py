@@ -52,6 +52,8 @@ class Reporter:
             self.logger.warning("%s", error)
         if "wsgi.errors" in self.sinks and environ is not None:
             try:
-                environ["wsgi.errors"].write(f"{error}\n")
+                stream = environ["wsgi.errors"]
+                stream.write(f"{error}\n")
+                stream.flush()  # PEP 3333: servers need not flush wsgi.errors; uWSGI buffers it until exit
             except Exception:  # a broken error stream must not take the response down
                 self.logger.warning("%s (wsgi.errors could not be written)", error)
