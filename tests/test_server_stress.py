@@ -402,15 +402,6 @@ def test_many_idle_keepalive_connections(enough_descriptors: None) -> None:
     assert "Traceback" not in log and "accept failed" not in log, log
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,  # pytest.raises: DID NOT RAISE
-    reason=(
-        "observed: during a graceful stop with a request in flight, connect() to the port still "
-        "succeeds (the listening socket stays open, only unregistered from the loop); the new "
-        "connection is never answered and is reset when the server exits"
-    ),
-)
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_new_connections_refused_during_graceful_stop(workers: str) -> None:
     """Once the stop has begun, a new client should be refused at once (so that it, or a
@@ -428,15 +419,6 @@ def test_new_connections_refused_during_graceful_stop(workers: str) -> None:
                 assert future.result(timeout=GRACEFUL + 5) == (200, b"slow")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "observed: a response whose head goes out after the stop began (GET /slow?seconds=2, SIGTERM "
-        "at 0.5 s) has no 'Connection: close'; the server then closes the connection, so a client "
-        "that reuses it races the close"
-    ),
-)
 def test_response_after_stop_announces_close() -> None:
     """RFC 9112 §9.6: the last response on a connection the server is about to close
     carries ``Connection: close``, so the client does not send another request on it."""

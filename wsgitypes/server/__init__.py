@@ -97,7 +97,7 @@ def serve(
         if workers == 1:
             run_engine()
         else:
-            run_workers(workers, run_engine, timeouts.graceful)
+            run_workers(workers, run_engine, timeouts.graceful, on_stop=listener.close)
     finally:
         listener.close()
     log.info("stopped")

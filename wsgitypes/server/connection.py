@@ -241,6 +241,8 @@ class Response:
             self.chunked = True
         else:
             self.keep_alive = False  # HTTP/1.0 without a length: the end of the body is the close
+        if self._connection.engine.draining:
+            self.keep_alive = False  # a stop began while the application ran
         if not self.keep_alive:
             framing += "Connection: close\r\n"
         elif request.version == "1.0":

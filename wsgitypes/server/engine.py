@@ -157,6 +157,7 @@ class Engine:
     def _stop_accepting(self) -> None:
         for listener in self.listeners:
             self._selector.unregister(listener)
+            listener.close()  # new connections are refused (once every process has closed its copy)
         for connection in list(self._idle):
             if not connection.parser.mid_head:
                 self._close(connection)

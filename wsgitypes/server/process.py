@@ -71,8 +71,11 @@ def on_stop_signals(handler: Callable[[], object]) -> None:
     signal.signal(signal.SIGINT, handle)
 
 
-def run_workers(count: int, run_worker: Callable[[], object], graceful: float) -> None:
-    """Fork ``count`` workers running ``run_worker`` and supervise them until a stop signal."""
+def run_workers(count: int, run_worker: Callable[[], object], graceful: float, on_stop: Callable[[], object]) -> None:
+    """Fork ``count`` workers running ``run_worker`` and supervise them until a stop signal.
+
+    ``on_stop`` runs in the supervisor when the stop begins (to close its listening socket).
+    """
     stopping = False
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -122,6 +125,7 @@ def run_workers(count: int, run_worker: Callable[[], object], graceful: float) -
             log.error("workers keep dying; stopping")
             break
         spawn()
+    on_stop()
     for pid in children:
         _signal(pid, signal.SIGTERM)
     deadline = time.monotonic() + graceful + 5
