@@ -111,7 +111,7 @@ def test_wsgiref_real_failures(wsgiref_report: Report) -> None:
     assert results["head-no-body"][0] == "fail"
     assert results["input-readline-size"][0] == "fail"  # the size is honoured, but readline runs past the body
     for passing in ("exc-info-reraise", "close-called", "start-response-write", "environ-latin1", "environ-path",
-                    "file-wrapper-output", "exc-info-replace", "error-after-headers", "query-string"):
+                    "file-wrapper-output", "exc-info-replace", "error-after-headers", "query-string", "input-methods"):
         assert results[passing][0] == "pass", (passing, results[passing])
     assert "'/probe/env/a/b c/caf\\xc3\\xa9'" in results["environ-path"][1]
     assert wsgiref_report.server.startswith("WSGIServer/")
@@ -285,7 +285,6 @@ BREAKERS: dict[str, Callable[[App], App]] = {
 ALSO_FAILS: dict[str, set[str]] = {
     "environ-content-length": {"environ-content-length"},
     "input-bytes": {"input-eof", "input-size"},  # a str read is not the bytes expected
-    "environ-input": {"input-eof"},  # readlines() missing: the readlines test cannot read the body
 }
 
 

@@ -373,7 +373,8 @@ def _route_exc_info(request: _Request) -> Iterable[bytes]:
             try:
                 request.start_response("500 Internal Server Error", [("Content-Type", "text/plain")], exc_info)
             except BaseException as raised:
-                _record(token, "exc-info", {"raised": True, "type": type(raised).__name__, "same": raised is exc_info[1]})
+                _record(token, "exc-info", {"raised": True, "type": type(raised).__name__, "same": raised is exc_info[1],
+                                            "message": str(raised)[:200]})
                 raise  # never trap it: PEP 3333, Error Handling
             _record(token, "exc-info", {"raised": False})
         return b"second-status-accepted;"

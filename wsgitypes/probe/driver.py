@@ -39,6 +39,8 @@ __all__ = ["CHECKS", "ProbeError", "Report", "Result", "probe", "server_rules"]
 Status = Literal["pass", "fail", "skip"]
 
 CHECKS: dict[str, str] = {
+    "input-methods": "PEP 3333, Input and Error Streams: read(size), read(), readline(), readlines() and "
+    "iteration return the body, with the semantics of the Python library reference",
     "input-readline-size": "PEP 3333, Input and Error Streams, note 2: servers SHOULD support readline(size), "
     "returning at most size bytes",
     "input-chunked": "RFC 9112 §7.1: an HTTP/1.1 server decodes a chunked request body; the application "
@@ -198,25 +200,56 @@ def _show_all(items: Iterable[bytes | None], limit: int = 30) -> str:
 _EXPECT_LINES = [b"line one\n", b"line two\n", b"last"]
 
 
-def _eof_problem(mode: str, ops: list[dict[str, Any]]) -> str:
-    """What an input test's operations show of reading past CONTENT_LENGTH ('' if nothing)."""
+def _op_error(ops: list[dict[str, Any]]) -> str:
+    errors = [f"{step['op']} raised {step['error']}" for step in ops if "error" in step]
+    return errors[0] if errors else ""
+
+
+def _compare(what: str, got: bytes | None, shown: str) -> tuple[str, str]:
+    """(past-the-body problem, wrong-content problem) for data that should be the test body."""
+    if got is None:
+        return "", f"{what} returned {shown}, not bytes"
+    expected = _LINES if what != "read()" else _BODY
+    if got == expected:
+        return "", ""
+    if got.startswith(expected):
+        return f"{what} returned {len(got) - len(expected)} bytes past the body: {shown}", ""
+    return "", f"{what} returned {shown}"
+
+
+def _input_problems(mode: str, ops: list[dict[str, Any]]) -> tuple[str, str]:
+    """What an input test shows: (reading past CONTENT_LENGTH, wrong content or errors); '' for none."""
     if mode == "eof":
+        body = b"".join(_result_bytes(step) or b"" for step in ops if step["op"].startswith("read(") and step["op"] != "read(64)")
         past = [(step["op"], _result_bytes(step)) for step in ops if step["op"] in ("read(64)", "readline()", "read()")]
-        return ", ".join(f"{op} after CONTENT_LENGTH returned {len(data)} more bytes: {_show(data)}"
-                         for op, data in past if data)
+        eof = ", ".join(f"{op} after CONTENT_LENGTH returned {len(data)} more bytes: {_show(data)}" for op, data in past if data)
+        content = _op_error(ops) or ("" if body.startswith(_BODY) else f"read(size) calls returned {_show(body)}")
+        return eof, content
+    error = _op_error(ops)
     if mode == "read-all":
         data = _result_bytes(ops[0]) if ops else None
-        return "" if data == _BODY else f"read() with CONTENT_LENGTH=10 returned {_show_all([data], 40)}"
+        eof, content = _compare("read()", data, _show_all([data], 40))
+        return eof, error or content
     if mode == "readline":
-        lines = [_result_bytes(step) for step in ops][:4]
-        return "" if lines == [*_EXPECT_LINES, b""] else f"readline() calls returned {_show_all(lines)}"
+        lines = [_result_bytes(step) for step in ops]
+        if lines[:4] == [*_EXPECT_LINES, b""]:
+            return "", error
+        joined = b"".join(line or b"" for line in lines)
+        eof, content = _compare("readline() calls", joined if None not in lines else None, _show_all(lines[:4]))
+        return eof, error or content
     if mode in ("readlines", "iter"):
         got = _result_lines(ops[0]) if ops else None
+        what = ops[0]["op"] if ops else mode
         if got == _EXPECT_LINES:
-            return ""
-        return f"{ops[0]['op'] if ops else mode} returned {_show_all(got[:5]) if got is not None else 'no list of bytes'}"
+            return "", ""
+        if got is None:
+            return "", error or f"{what} returned no list of bytes"
+        eof, content = _compare(what, b"".join(got), _show_all(got[:5]))
+        if not eof and not content:
+            content = f"{what} split the body as {_show_all(got)}"
+        return eof, error or content
     results = [_result_bytes(step) for step in ops]
-    return f"read(100), readline() returned {_show_all(results)}" if any(results) else ""
+    return (f"read(100), readline() returned {_show_all(results)}" if any(results) else ""), error
 
 
 class _Prober:
@@ -456,19 +489,19 @@ class _Prober:
             if latin1 is None:
                 notes.append("header byte 0xE9 in X-Probe-Latin1: the header did not reach the environ")
             elif latin1 != "caf\xe9":
-                problems.append(f"header bytes b'caf\\xe9' reached the environ as {latin1!r}, not 'caf\\xe9' (Latin-1)")
+                problems.append(f"header bytes b'caf\\xe9' reached the environ as {ascii(latin1)}, not 'caf\\xe9' (Latin-1)")
             if utf8 is not None and utf8 != "\xc3\xa9":
-                problems.append(f"header bytes b'\\xc3\\xa9' reached the environ as {utf8!r}, not '\\xc3\\xa9' "
+                problems.append(f"header bytes b'\\xc3\\xa9' reached the environ as {ascii(utf8)}, not '\\xc3\\xa9' "
                                 "(decoded as UTF-8, not Latin-1)" if utf8 == "\xe9" else
-                                f"header bytes b'\\xc3\\xa9' reached the environ as {utf8!r}, not '\\xc3\\xa9'")
+                                f"header bytes b'\\xc3\\xa9' reached the environ as {ascii(utf8)}, not '\\xc3\\xa9'")
             if path is not None and "caf" in path and "caf\xc3\xa9" not in path:
-                problems.append(f"path %C3%A9 became {path[path.find('caf'):]!r} in PATH_INFO, not 'caf\\xc3\\xa9' "
+                problems.append(f"path %C3%A9 became {ascii(path[path.find('caf'):])} in PATH_INFO, not 'caf\\xc3\\xa9' "
                                 "(percent-decoded bytes not read as Latin-1)")
         response, raw = self.env_raw
         if raw is not None:
             path = raw.text("PATH_INFO") or ""
             if not path.endswith("raw\xe9"):
-                problems.append(f"raw path byte 0xE9 became {path[path.find('raw'):]!r} in PATH_INFO, not 'raw\\xe9'")
+                problems.append(f"raw path byte 0xE9 became {ascii(path[path.find('raw'):])} in PATH_INFO, not 'raw\\xe9'")
         elif response.ok:
             notes.append(f"a raw byte 0xE9 in the path was answered {response.status} (not reached the application)")
         status, detail = self._verdict(problems, "values are Latin-1; header and path bytes decoded as Latin-1")
@@ -629,10 +662,7 @@ class _Prober:
         response, seen = self.inputs["size"]
         if seen is None:
             return "skip", f"the read(size) test got no probe answer: {response.describe_failure() or response.status}"
-        got = [_result_bytes(step) for step in seen.ops()[:2]]
-        if got != [b"012", b"3456"] and not problems:
-            problems.append(f"read(3), read(4) of {_BODY!r} returned {got}")
-        return self._verdict(problems, "read(3), read(4) returned b'012', b'3456'; no read(size) returned more than size")
+        return self._verdict(problems, "no read(size) returned more than size bytes")
 
     def _input_answer(self, mode: str) -> tuple[_Seen | None, str]:
         """The probe answer for an input mode, or why there is none; plus a half-close note."""
@@ -645,13 +675,18 @@ class _Prober:
             return None, why
         return seen, note
 
+    _INPUT_MODES = ("eof", "read-all", "readline", "readlines", "iter", "empty")
+
     def _rule_input_eof(self) -> tuple[Status, str]:
         problems: list[str] = []
-        for mode in ("eof", "read-all", "readline", "readlines", "iter", "empty"):
+        for mode in self._INPUT_MODES:
             seen, note = self._input_answer(mode)
-            problem = note if seen is None else _eof_problem(mode, seen.ops())
-            if problem:
-                problems.append(f"{mode}: {problem}{note if seen is not None else ''}")
+            if seen is None:
+                problems.append(f"{mode}: {note}")
+                continue
+            eof, _ = _input_problems(mode, seen.ops())
+            if eof:
+                problems.append(f"{mode}: {eof}{note}")
         return self._verdict(problems, "read(size), read(), readline(), readlines() and iteration stop at "
                              "CONTENT_LENGTH; an empty body reads as b''")
 
@@ -675,8 +710,12 @@ class _Prober:
             return "fail", (f"no record of the exc_info call (response: {response.status or response.describe_failure()}, "
                             f"{_show(response.body)})")
         if record.get("raised"):
-            same = "re-raised the original exception" if record.get("same") else f"raised {record.get('type')}"
-            return "pass", f"start_response(..., exc_info) after output {same}"
+            if record.get("same"):
+                return "pass", "start_response(..., exc_info) after output re-raised the original exception"
+            raised = f"{record.get('type')}: {record.get('message', '')}"
+            if record.get("type") == "TypeError" and "argument" in str(record.get("message", "")):
+                return "fail", f"start_response does not take exc_info at all: calling it with three arguments raised {raised}"
+            return "pass", f"start_response(..., exc_info) after output raised {raised}"
         if response.status == 500 and b"partial-body;" not in response.body:
             return "pass", "the headers were still buffered: start_response(..., exc_info) replaced them"
         return "fail", (f"start_response(..., exc_info) returned normally after the headers and "
@@ -693,6 +732,23 @@ class _Prober:
                         f"({response.status or response.describe_failure()}, body {_show(response.body)})")
 
     # -- checks beyond the catalogue ----------------------------------------------------
+
+    def _check_input_methods(self) -> tuple[Status, str]:
+        problems: list[str] = []
+        for mode in ("size", *self._INPUT_MODES):
+            seen, note = self._input_answer(mode)
+            if seen is None:
+                problems.append(f"{mode}: {note}")
+                continue
+            if mode == "size":
+                got = [_result_bytes(step) for step in seen.ops()]
+                if got[:2] != [b"012", b"3456"] or b"".join(data or b"" for data in got) != _BODY:
+                    problems.append(f"size: read(3), read(4), read(3) of {_BODY!r} returned {_show_all(got)}")
+                continue
+            _, content = _input_problems(mode, seen.ops())
+            if content:
+                problems.append(f"{mode}: {content}{note}")
+        return self._verdict(problems, "read(3), read(4), read(), readline(), readlines() and iteration return the body")
 
     def _check_input_readline_size(self) -> tuple[Status, str]:
         seen, note = self._input_answer("readline-size")
@@ -752,7 +808,7 @@ class _Prober:
         response = self.exc_before
         record = self.records.get("exc-before", {}).get("exc-info")
         if record and record.get("raised"):
-            return "fail", f"start_response(..., exc_info) before any output raised {record.get('type')}"
+            return "fail", f"start_response(..., exc_info) before any output raised {record.get('type')}: {record.get('message', '')}"
         if response.status == 500 and response.body == b"replaced-by-exc-info;":
             return "pass", "the 200 was replaced by the 500 given with exc_info"
         return "fail", f"expected 500 with b'replaced-by-exc-info;', got {response.status or response.describe_failure()} {_show(response.body)}"
