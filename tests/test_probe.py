@@ -363,6 +363,41 @@ def test_real_server_breaks_no_rule(name: str, tmp_path: Path) -> None:
     assert "deliberate error for the exc_info test" in log.read_text(errors="replace")
 
 
+def test_wsgitypes_server_passes_every_rule_via_the_cli(tmp_path: Path) -> None:
+    """The issue's demonstration: ``python -m wsgitypes probe URL --json`` against our server."""
+    port = _free_port()
+    log = tmp_path / "wsgitypes.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "wsgitypes", "serve", "wsgitypes.probe:app", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=REPO_ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            assert process.poll() is None, log.read_text(errors="replace")
+            assert time.monotonic() < deadline, f"our server did not start:\n{log.read_text(errors='replace')}"
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        done = subprocess.run([sys.executable, "-m", "wsgitypes", "probe", f"http://127.0.0.1:{port}", "--json"],
+                              cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = json.loads(done.stdout)
+    statuses = [entry["status"] for entry in out["rules"]]
+    assert len(statuses) >= 20 and statuses.count("fail") == 0, json.dumps(out, indent=1)
+
+
 # --- the command line -----------------------------------------------------------------
 
 
