@@ -75,9 +75,11 @@ from mypy.nodes import (
     TypeInfo,
     Var,
 )
+from mypy.options import Options
 from mypy.plugin import CheckerPluginInterface, MethodContext, Plugin
 from mypy.typeops import make_simplified_union
 from mypy.types import (
+    AnyType,
     Instance,
     LiteralType,
     NoneType,
@@ -252,6 +254,15 @@ def _alias_name(api: CheckerPluginInterface, expr: Expression | None) -> str | N
     return None
 
 
+def _is_str_any_dict(typ: ProperType) -> bool:
+    """``dict[str, Any]``, what every WSGIEnvironment alias expands to (a cheap first filter)."""
+    return (
+        isinstance(typ, Instance)
+        and len(typ.args) == 2
+        and isinstance(get_proper_type(typ.args[1]), AnyType)
+    )
+
+
 def _receiver(ctx: MethodContext) -> Expression | None:
     """``x`` in ``x[k]``, ``x.get(k)``, ``x.append(h)``, ``x[k] = v``, ``x += [h]``."""
     context = ctx.context
@@ -283,20 +294,23 @@ def _header_items(expr: Expression) -> Iterator[tuple[Expression, Expression]]:
 class WSGIPlugin(Plugin):
     """Read-only method hooks: ``start_response`` calls, header lists, environ reads."""
 
+    def __init__(self, options: Options) -> None:
+        super().__init__(options)
+        # mypy asks for a hook on every method call: one dict look-up answers it
+        self._method_hooks: dict[str, Callable[[MethodContext], Type]] = {
+            **dict.fromkeys(_START_RESPONSE_CALLS, self._start_response),
+            "builtins.dict.__getitem__": self._environ_getitem,
+            "builtins.dict.get": self._environ_get,
+            "builtins.dict.__setitem__": self._environ_setitem,
+            "builtins.list.append": self._header_added,
+            "builtins.list.insert": self._header_added,
+            "builtins.list.extend": self._headers_added,
+            "builtins.list.__iadd__": self._headers_added,
+        }
+        self._protocols: dict[str, TypeInfo | None] = {}
+
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
-        if fullname in _START_RESPONSE_CALLS:
-            return self._start_response
-        if fullname == "builtins.dict.__getitem__":
-            return self._environ_getitem
-        if fullname == "builtins.dict.get":
-            return self._environ_get
-        if fullname == "builtins.dict.__setitem__":
-            return self._environ_setitem
-        if fullname in ("builtins.list.append", "builtins.list.insert"):
-            return self._header_added
-        if fullname in ("builtins.list.extend", "builtins.list.__iadd__"):
-            return self._headers_added
-        return None
+        return self._method_hooks.get(fullname)
 
     # start_response(status, headers, exc_info=None)
 
@@ -332,7 +346,7 @@ class WSGIPlugin(Plugin):
 
     def _environ_key(self, ctx: MethodContext) -> tuple[str, str] | None:
         """(key, the alias's module) for a literal key on a dict annotated as an environ."""
-        if not ctx.args or not ctx.args[0]:
+        if not ctx.args or not ctx.args[0] or not _is_str_any_dict(ctx.type):
             return None
         keys = _literal_strs(ctx.arg_types[0][0])
         if len(keys) != 1:
@@ -359,12 +373,18 @@ class WSGIPlugin(Plugin):
         # InputStream, ErrorStream, FileWrapper: the alias's own module's protocol, or ours;
         # only from a module this build has loaded.
         for candidate in (f"{module}.{name}", f"wsgitypes.types.{name}"):
-            symbol = self.lookup_fully_qualified(candidate)
-            if symbol is not None and isinstance(symbol.node, TypeInfo):
+            info = self._protocol(candidate)
+            if info is not None:
                 # (not named_generic_type: the checker's lookup needs each package to
                 # name its submodule, which ``from wsgitypes.types import ...`` does not do)
-                return Instance(symbol.node, [])
+                return Instance(info, [])
         return None
+
+    def _protocol(self, fullname: str) -> TypeInfo | None:
+        if fullname not in self._protocols:
+            symbol = self.lookup_fully_qualified(fullname)
+            self._protocols[fullname] = symbol.node if symbol is not None and isinstance(symbol.node, TypeInfo) else None
+        return self._protocols[fullname]
 
     def _environ_getitem(self, ctx: MethodContext) -> Type:
         found = self._environ_key(ctx)
@@ -380,9 +400,14 @@ class WSGIPlugin(Plugin):
             value_type = self._value_type(ctx, *found)
             if value_type is not None:
                 if len(ctx.arg_types) > 1 and ctx.arg_types[1]:
-                    default = remove_instance_last_known_values(ctx.arg_types[1][0])
-                    return make_simplified_union([value_type, default])
-                return make_simplified_union([value_type, NoneType()])
+                    default = get_proper_type(ctx.arg_types[1][0])
+                    if (
+                        isinstance(value_type, Instance) and isinstance(default, Instance)
+                        and default.type is value_type.type and not default.args
+                    ):
+                        return value_type  # the common environ.get("QUERY_STRING", "")
+                    return make_simplified_union([value_type, remove_instance_last_known_values(default)])
+                return UnionType([value_type, NoneType()])
         return ctx.default_return_type
 
     def _environ_setitem(self, ctx: MethodContext) -> Type:
