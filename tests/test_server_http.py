@@ -338,3 +338,17 @@ def test_a_body_broken_midway_fails_only_its_request(server: RunningServer) -> N
     """A bad chunk size after good chunks: the app's read raises, the client gets a 400."""
     raw, closed = exchange(server, b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n")
     assert split_response(raw)[0] == 400 and closed
+
+
+def test_upgrade_request_is_served_as_http11_then_closed(server: RunningServer) -> None:
+    """No protocol switching here: the request is answered as plain HTTP/1.1, and what the
+    client sends after it (the new protocol, for all the server knows) is never parsed."""
+    raw, closed = exchange(server, b"GET /hello HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nGET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+    status, headers, body = split_response(raw)
+    assert (status, body, headers["connection"], closed) == (200, HELLO, "close", True)
+
+
+def test_options_asterisk_is_answered_by_the_server(server: RunningServer) -> None:
+    raw, _ = exchange(server, b"OPTIONS * HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    status, headers, body = split_response(raw)
+    assert (status, headers["content-length"], body) == (200, "0", b"")

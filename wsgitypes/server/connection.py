@@ -394,6 +394,9 @@ class Connection:
         """Serve one request; True if the connection can carry another."""
         engine = self.engine
         keep_alive = request.keep_alive and not engine.draining
+        if request.target == b"*":  # OPTIONS * asks about the server, not about a resource
+            self.send(response_head("200 OK", [("Content-Length", "0")], "" if keep_alive else "Connection: close\r\n"))
+            return keep_alive and self.skip_unread_body(request)
         response = Response(self, request, keep_alive)
         body = RequestBody(self, request)
         environ = make_environ(request, self.info, body, self.errors)

@@ -86,9 +86,7 @@ def make_environ(request: Request, info: ConnectionInfo, body: InputStream, erro
 
 
 def _origin_path(target: bytes) -> bytes:
-    """The path of an absolute-form (``http://host/p``) or asterisk-form (``*``) target."""
-    if target == b"*":
-        return b"*"
+    """The path of an absolute-form target (``http://host/p``)."""
     scheme_end = target.find(b"://")
     if scheme_end < 0:
         return b"/" + target

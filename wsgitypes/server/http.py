@@ -88,7 +88,9 @@ class Request:
         "body_bytes",
         "complete",
         "head_bytes",
+        "field_count",
         "host_count",
+        "transfer_codings",
     )
 
     def __init__(self) -> None:
@@ -104,24 +106,28 @@ class Request:
         self.body_bytes = 0  # received so far
         self.complete = False  # the whole body has arrived
         self.head_bytes = 0
+        self.field_count = 0
         self.host_count = 0
+        self.transfer_codings: list[bytes] = []
 
 
 class RequestParser:
     """Feed it bytes; it queues the requests they hold (see the module docstring)."""
 
-    __slots__ = ("limits", "ready", "error", "_current", "_parser", "upgraded")
+    __slots__ = ("limits", "ready", "error", "upgraded", "_current", "_parser", "_unfinished_line", "_began")
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.ready: deque[Request] = deque()
         """Requests whose head is complete, oldest first; the server pops them."""
-        self._current: Request | None = None
-        self._parser = httptools.HttpRequestParser(self)
-        self.upgraded = False
-        """The client asked to switch protocols; nothing after that request is HTTP/1.1."""
         self.error: BadRequest | None = None
         """Why the bytes after the requests in :attr:`ready` cannot be served."""
+        self.upgraded = False
+        """The client asked to switch protocols; nothing after that request is HTTP/1.1."""
+        self._current: Request | None = None
+        self._parser = httptools.HttpRequestParser(self)
+        self._unfinished_line = 0  # bytes since the last LF while a head is arriving
+        self._began = 0  # messages begun, to tell where a broken one starts
 
     @property
     def mid_head(self) -> bool:
@@ -137,25 +143,66 @@ class RequestParser:
         """
         if self.error is not None:
             return
+        idle = self._current is None
+        began, queued = self._began, len(self.ready)
+        if (idle or self.mid_head) and (b"RTSP/" in data or b"ICE/" in data) and _OTHER_PROTOCOL.search(data):
+            # llhttp also parses RTSP and ICE, and reports them as HTTP versions
+            self.error = BadRequest(HTTPStatus.BAD_REQUEST, "not an HTTP request")
+            return
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
-            self.upgraded = True  # served as plain HTTP, then the connection closes
+            self._upgrade()
         except httptools.HttpParserCallbackError as error:
             if not isinstance(error.__context__, BadRequest):
                 raise
             self.error = error.__context__
         except httptools.HttpParserInvalidMethodError:
-            self.error = _method_error(data)
+            self.error = _method_error(self._broken_start(data, idle, began))
         except httptools.HttpParserInvalidURLError as error:
             self.error = BadRequest(HTTPStatus.BAD_REQUEST, f"invalid request target: {error}")
         except httptools.HttpParserError as error:
-            self.error = BadRequest(HTTPStatus.BAD_REQUEST, f"malformed request: {error}")
+            if "Invalid HTTP version" in str(error) and _HTTP_VERSION.match(self._broken_start(data, idle, began)):
+                self.error = BadRequest(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, "only HTTP/1.0 and HTTP/1.1 are spoken here")
+            else:
+                self.error = BadRequest(HTTPStatus.BAD_REQUEST, f"malformed request: {error}")
+        if self.error is not None:
+            if len(self.ready) > queued and self.ready[-1] is self._current:
+                # llhttp refused the framing of a request whose head it had just passed:
+                # answer it with the error, without calling the application.
+                self.ready.pop()
+            return
+        if self.mid_head:
+            newline = data.rfind(b"\n")
+            self._unfinished_line = self._unfinished_line + len(data) if newline < 0 else len(data) - newline - 1
+            limits = self.limits
+            if self._unfinished_line > max(limits.max_header_line, limits.max_request_line + 32):
+                self.error = BadRequest(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, f"a header line is longer than {limits.max_header_line} bytes")
+        else:
+            self._unfinished_line = 0
+
+    def _broken_start(self, data: bytes, idle: bool, began: int) -> bytes:
+        """``data`` from the start of the broken request, or b"" when that is not known."""
+        if idle and self._began == began + 1:  # the broken request is the first in data
+            return data.lstrip(b"\r\n")
+        return b""
+
+    def _upgrade(self) -> None:
+        """llhttp stops at a request that asks to switch protocols (Upgrade, CONNECT)."""
+        self.upgraded = True
+        if self.ready:
+            request = self.ready[-1]
+            request.keep_alive = False  # it is served as plain HTTP/1.1, then the connection closes
+            if request.chunked or request.body_bytes < (request.content_length or 0):
+                # llhttp hands the body over as the new protocol, unparsed
+                self.ready.pop()
+                self.error = BadRequest(HTTPStatus.NOT_IMPLEMENTED, "a protocol upgrade with a request body is not supported")
 
     # --- llhttp callbacks ------------------------------------------------------
 
     def on_message_begin(self) -> None:
         self._current = Request()
+        self._began += 1
 
     def on_url(self, url: bytes) -> None:
         request = self._request()
@@ -168,30 +215,34 @@ class RequestParser:
         limits = self.limits
         size = len(name) + len(value)
         request.head_bytes += size + 4
+        request.field_count += 1
         if size > limits.max_header_line:
             raise BadRequest(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, f"a header line is longer than {limits.max_header_line} bytes")
         if request.head_bytes > limits.max_header_bytes:
             raise BadRequest(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, f"the request head is larger than {limits.max_header_bytes} bytes")
-        if len(request.headers) >= limits.max_headers:
+        if request.field_count > limits.max_headers:
             raise BadRequest(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, f"more than {limits.max_headers} header fields")
         if b"_" in name:
             return  # see the module docstring: would alias a dashed header in the environ
+        value = value.rstrip(b" \t")  # llhttp strips the leading whitespace only
         lower = name.lower()
         if lower == b"host":
             request.host_count += 1
+            if not _HOST.fullmatch(value):
+                raise BadRequest(HTTPStatus.BAD_REQUEST, f"invalid Host {value[:64]!r}")
         elif lower == b"content-length":
             # llhttp has checked the digits and refused duplicates
             request.content_length = int(value)
             if request.content_length > limits.max_body:
                 raise BadRequest(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"request body larger than {limits.max_body} bytes")
         elif lower == b"transfer-encoding":
-            # llhttp accepts it only when it ends in chunked.  The application reads the
-            # decoded body, so the header is not passed on: it would invite decoding twice.
-            request.chunked = True
+            # The application reads the decoded body, so the header is not passed on:
+            # it would invite decoding twice.
+            request.transfer_codings += [coding.strip(b" \t").lower() for coding in value.split(b",")]
             return
         elif lower == b"expect":
             if value.lower() != b"100-continue":
-                raise BadRequest(HTTPStatus.EXPECTATION_FAILED, f"unsupported expectation {value!r}")
+                raise BadRequest(HTTPStatus.EXPECTATION_FAILED, f"unsupported expectation {value[:64]!r}")
             request.expect_continue = True
         request.headers.append((name, value))
 
@@ -199,16 +250,30 @@ class RequestParser:
         request = self._request()
         parser = self._parser
         request.version = version = parser.get_http_version()
-        request.method = parser.get_method().decode("ascii")
+        request.method = method = parser.get_method().decode("ascii")
         if version == "1.1":
             if request.host_count != 1:
                 raise BadRequest(HTTPStatus.BAD_REQUEST, f"an HTTP/1.1 request needs exactly one Host header, got {request.host_count}")
         elif version == "1.0":
-            if request.chunked:
+            if request.transfer_codings:
                 raise BadRequest(HTTPStatus.BAD_REQUEST, "Transfer-Encoding is not allowed in an HTTP/1.0 request")
             request.expect_continue = False
         else:
             raise BadRequest(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, f"HTTP/{version} is not supported; use HTTP/1.1")
+        codings = request.transfer_codings
+        if codings:
+            if codings[-1] != b"chunked":  # RFC 9112 §6.3: the length cannot be known
+                raise BadRequest(HTTPStatus.BAD_REQUEST, f"Transfer-Encoding {b', '.join(codings)[:64]!r} does not end in chunked")
+            if len(codings) > 1:  # RFC 9112 §6.1
+                raise BadRequest(HTTPStatus.NOT_IMPLEMENTED, f"transfer coding {codings[0][:32]!r} is not supported")
+            request.chunked = True
+        target = request.target
+        if b"#" in target:
+            raise BadRequest(HTTPStatus.BAD_REQUEST, "a request target has no fragment (#)")
+        if target == b"*" and method != "OPTIONS":
+            raise BadRequest(HTTPStatus.BAD_REQUEST, "the asterisk target is for OPTIONS only")
+        if method == "CONNECT":
+            raise BadRequest(HTTPStatus.NOT_IMPLEMENTED, "CONNECT (tunnelling) is not supported")
         request.keep_alive = parser.should_keep_alive()
         if not request.chunked and not request.content_length:
             request.complete = True
@@ -233,10 +298,19 @@ class RequestParser:
         return current
 
 
-def _method_error(data: bytes) -> BadRequest:
-    """501 for a well-formed method llhttp does not know (RFC 9110 §9.1), 400 otherwise."""
-    method = data.split(b" ", 1)[0]
-    if _TOKEN.fullmatch(method):
+# uri-host [":" port] (RFC 9110 §7.2, RFC 3986 §3.2.2); empty is allowed
+_HOST = re.compile(rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?")
+_OTHER_PROTOCOL = re.compile(rb"(?:^|\n)[!-~]+ [^ \r\n]+ (?:RTSP|ICE)/[0-9]\.[0-9]\r?\n")
+_HTTP_VERSION = re.compile(rb"[!-~]+ [^ \r\n]+ HTTP/[0-9]\.[0-9]\r\n")
+
+
+def _method_error(start: bytes) -> BadRequest:
+    """501 for a well-formed method llhttp does not know (RFC 9110 §9.1), 400 otherwise.
+
+    ``start`` begins with the broken request, or is empty when where it begins is unknown.
+    """
+    method = start.split(b" ", 1)[0]
+    if method and _TOKEN.fullmatch(method):
         return BadRequest(HTTPStatus.NOT_IMPLEMENTED, f"method {method[:32]!r} is not implemented")
     return BadRequest(HTTPStatus.BAD_REQUEST, "invalid method token")
 
