@@ -353,9 +353,9 @@ class _Prober:
         octets = [("Content-Type", b"application/octet-stream")]
         for mode, body in (("size", _BODY), ("eof", _BODY), ("read-all", _BODY), ("readline", _LINES),
                            ("readline-size", b"abcdefgh\nij\n"), ("readlines", _LINES), ("iter", _LINES)):
-            self.inputs[mode] = self.ask(f"POST input {mode}", "POST", self.path(f"/probe/input?mode={mode}"),
+            self.inputs[mode] = self.ask(f"POST input {mode} (+ a pipelined GET)", "POST", self.path(f"/probe/input?mode={mode}"),
                                          octets, body, pipeline=True, half_close_after=self.stall)
-        self.inputs["empty"] = self.ask("GET input empty", "GET", self.path("/probe/input?mode=empty"),
+        self.inputs["empty"] = self.ask("GET input empty (+ a pipelined GET)", "GET", self.path("/probe/input?mode=empty"),
                                         pipeline=True, half_close_after=self.stall)
         chunked_headers = [("Transfer-Encoding", b"chunked"), *octets]
         response = self.send("POST input chunked", "POST",
