@@ -37,7 +37,7 @@ class Block:
 
 def blocks() -> list[Block]:
     text = TUTORIAL.read_text()
-    found = []
+    found: list[Block] = []
     for number, match in enumerate(_BLOCK.finditer(text), 1):
         line = text.count("\n", 0, match.start("code")) + 1
         found.append(Block(number, line, match.group("code"), (match.group("marker") or "").strip()))
