@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from wsgitypes import __version__
 from wsgitypes.server.http import Request
 from wsgitypes.types import ErrorStream, InputStream, WSGIEnvironment
 
@@ -19,6 +20,7 @@ __all__ = ["ConnectionInfo", "make_environ"]
 # Header names whose environ key is not HTTP_<NAME> (PEP 3333 / CGI).
 _CGI_HEADERS = {b"content-type": "CONTENT_TYPE", b"content-length": "CONTENT_LENGTH"}
 _key_cache: dict[bytes, str] = {}
+_SOFTWARE = f"wsgitypes/{__version__}"
 
 
 def _environ_key(name: bytes) -> str:
@@ -39,6 +41,7 @@ class ConnectionInfo:
     def __init__(self, server: tuple[str, int], client: tuple[str, int] | None, url_scheme: str, script_name: str, multiprocess: bool, multithread: bool, file_wrapper: Any) -> None:
         client_host, client_port = client if client else ("", 0)
         self.base: dict[str, Any] = {
+            "SERVER_SOFTWARE": _SOFTWARE,
             "SCRIPT_NAME": script_name,
             "SERVER_NAME": server[0],
             "SERVER_PORT": str(server[1]),
