@@ -309,10 +309,13 @@ class Response:
 class Connection:
     """A client connection and its parser; see the module docstring."""
 
-    __slots__ = ("sock", "engine", "info", "parser", "errors", "idle_deadline", "head_deadline", "peer")
+    __slots__ = ("sock", "fd", "engine", "info", "parser", "errors", "idle_deadline", "head_deadline", "peer", "busy")
 
     def __init__(self, sock: socket.socket, peer: str, engine: Engine, info: ConnectionInfo, errors: ErrorStream) -> None:
         self.sock = sock
+        self.fd = sock.fileno()
+        self.busy = False
+        """A worker thread owns the connection (the event loop leaves it alone)."""
         self.peer = peer
         self.engine = engine
         self.info = info
@@ -321,7 +324,8 @@ class Connection:
         self.idle_deadline = 0.0
         self.head_deadline = 0.0
 
-    # --- socket I/O (in a worker thread, with the body timeout) ----------------------
+    # --- socket I/O (in a worker thread; the kernel's send/receive timeouts apply) ----
+    # A timeout shows as BlockingIOError (EAGAIN) from a blocking socket.
 
     def send(self, *parts: bytes) -> None:
         """Send ``parts`` in order, joined when small, scatter-gathered when not."""
@@ -344,10 +348,18 @@ class Connection:
             raise ClientDisconnected(f"sending the response failed: {error}") from error
 
     def send_file(self, file: Any, offset: int, count: int) -> int:
+        """``sendfile`` ``count`` bytes from ``offset``; the bytes sent (fewer if the file is shorter)."""
+        sent = 0
         try:
-            return self.sock.sendfile(file, offset, count)
+            while sent < count:
+                step = os.sendfile(self.fd, file.fileno(), offset + sent, count - sent)
+                if not step:  # the file ended early
+                    break
+                sent += step
         except OSError as error:
             raise ClientDisconnected(f"sending the file failed: {error}") from error
+        file.seek(offset + sent)
+        return sent
 
     def receive_body(self, request: Request) -> None:
         """Read more of ``request``'s body from the socket (called by ``wsgi.input``).
@@ -362,7 +374,7 @@ class Connection:
                 request.expect_continue = False
                 self.sock.sendall(_CONTINUE)
             data = self.sock.recv(RECV_SIZE)
-        except TimeoutError:
+        except (TimeoutError, BlockingIOError):
             raise BadRequest(HTTPStatus.REQUEST_TIMEOUT, "timed out waiting for the request body") from None
         except OSError as error:
             raise ClientDisconnected(f"reading the request body failed: {error}") from error

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
 from time import time
+from typing import cast
 
 import httptools
 
@@ -204,27 +205,29 @@ class RequestParser:
         self._current = Request()
         self._began += 1
 
+    # llhttp always begins a message before its parts, so self._current is set in these.
+
     def on_url(self, url: bytes) -> None:
-        request = self._request()
+        request = cast(Request, self._current)
         request.target += url
         if len(request.target) > self.limits.max_request_line:
             raise BadRequest(HTTPStatus.REQUEST_URI_TOO_LONG, f"request target longer than {self.limits.max_request_line} bytes")
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        request = self._request()
+        request = cast(Request, self._current)
         limits = self.limits
         size = len(name) + len(value)
         request.head_bytes += size + 4
         request.field_count += 1
-        if size > limits.max_header_line:
-            raise BadRequest(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, f"a header line is longer than {limits.max_header_line} bytes")
-        if request.head_bytes > limits.max_header_bytes:
-            raise BadRequest(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, f"the request head is larger than {limits.max_header_bytes} bytes")
-        if request.field_count > limits.max_headers:
-            raise BadRequest(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, f"more than {limits.max_headers} header fields")
+        if size > limits.max_header_line or request.head_bytes > limits.max_header_bytes or request.field_count > limits.max_headers:
+            raise _head_too_large(request, size, limits)
         if b"_" in name:
             return  # see the module docstring: would alias a dashed header in the environ
-        value = value.rstrip(b" \t")  # llhttp strips the leading whitespace only
+        if value[-1:] in b" \t":  # llhttp strips the leading whitespace only
+            value = value.rstrip(b" \t")
+        if name[:1] not in b"HhCcTtEe":  # none of the fields the server itself reads
+            request.headers.append((name, value))
+            return
         lower = name.lower()
         if lower == b"host":
             request.host_count += 1
@@ -247,7 +250,7 @@ class RequestParser:
         request.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
-        request = self._request()
+        request = cast(Request, self._current)
         parser = self._parser
         request.version = version = parser.get_http_version()
         request.method = method = parser.get_method().decode("ascii")
@@ -281,27 +284,32 @@ class RequestParser:
         self.ready.append(request)
 
     def on_body(self, data: bytes) -> None:
-        request = self._request()
+        request = cast(Request, self._current)
         request.body_bytes += len(data)
         if request.body_bytes > self.limits.max_body:
             raise BadRequest(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"request body larger than {self.limits.max_body} bytes")
         request.body.append(data)
 
     def on_message_complete(self) -> None:
-        self._request().complete = True
+        request = cast(Request, self._current)
+        request.complete = True
         self._current = None
-
-    def _request(self) -> Request:
-        current = self._current
-        if current is None:  # llhttp always begins a message first
-            raise RuntimeError("llhttp reported a request part outside a message")
-        return current
 
 
 # uri-host [":" port] (RFC 9110 §7.2, RFC 3986 §3.2.2); empty is allowed
 _HOST = re.compile(rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?")
 _OTHER_PROTOCOL = re.compile(rb"(?:^|\n)[!-~]+ [^ \r\n]+ (?:RTSP|ICE)/[0-9]\.[0-9]\r?\n")
 _HTTP_VERSION = re.compile(rb"[!-~]+ [^ \r\n]+ HTTP/[0-9]\.[0-9]\r\n")
+
+
+def _head_too_large(request: Request, size: int, limits: Limits) -> BadRequest:
+    if size > limits.max_header_line:
+        detail = f"a header line is longer than {limits.max_header_line} bytes"
+    elif request.field_count > limits.max_headers:
+        detail = f"more than {limits.max_headers} header fields"
+    else:
+        detail = f"the request head is larger than {limits.max_header_bytes} bytes"
+    return BadRequest(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, detail)
 
 
 def _method_error(start: bytes) -> BadRequest:
