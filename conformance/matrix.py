@@ -43,7 +43,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from wsgitypes.probe import CHECKS, ProbeError, Report, probe, server_rules  # noqa: E402
-from wsgitypes.probe._http import ConnectFailed, build_request, exchange  # noqa: E402
+from wsgitypes.probe._http import ConnectFailed, build_request, exchange, request_framing  # noqa: E402
 from wsgitypes.rules import RULES  # noqa: E402
 
 PY = sys.executable
@@ -345,7 +345,8 @@ def _get(port: int, method: str, path: str, headers: list[tuple[str, bytes]] | N
          content_length: bool = True) -> tuple[int, bytes, str]:
     data = build_request(method, path.encode(), f"127.0.0.1:{port}", [*(headers or []), ("Connection", b"close")], body,
                          content_length=content_length)
-    response = exchange("127.0.0.1", port, data, timeout=20, head_request=method == "HEAD")
+    response = exchange("127.0.0.1", port, data, method=method, timeout=20,
+                        framing=request_framing(method, headers, body, content_length=content_length))
     return response.status, response.body, response.describe_failure()
 
 

@@ -7,11 +7,14 @@
   a middleware posing as the server breaks exactly that rule, and the probe reports it.
 * waitress and gunicorn (sync, gthread), as subprocesses on 127.0.0.1: no rule fails.
 * The command line: JSON shape, text table, exit codes, and a clear one-line message for
-  an unreachable URL, a server that is not the probe, garbage, and a server that dies.
+  an unreachable URL, a server that is not the probe, garbage, a malformed response, a
+  server that dies, and a missing h11.
+* The client's response framing (h11): HEAD, 1xx, HTTP/1.0, chunked, cut short, refused.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import os
@@ -30,6 +33,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 
 from wsgitypes.probe import CHECKS, Report, app, probe, server_rules
+from wsgitypes.probe._http import Response, build_request, exchange
 from wsgitypes.probe.cli import main
 from wsgitypes.rules import RULES
 
@@ -485,6 +489,54 @@ def test_cli_garbage(capsys: pytest.CaptureFixture[str]) -> None:
     server = _RawServer([b"garbage, not HTTP\r\n\r\n"])
     err = _one_line_error(capsys, [f"http://127.0.0.1:{server.port}"])
     assert "not an HTTP response: b'garbage, not HTTP" in err
+
+
+def test_cli_malformed_response(capsys: pytest.CaptureFixture[str]) -> None:
+    server = _RawServer([b"HTTP/1.1 200 OK\r\nNot a header\r\n\r\n"])
+    err = _one_line_error(capsys, [f"http://127.0.0.1:{server.port}"])
+    assert "malformed response head: b'HTTP/1.1 200 OK" in err and "(h11: " in err
+
+
+def test_cli_needs_h11(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name: str, package: str | None = None) -> Any:
+        return None if name == "h11" else real_find_spec(name, package)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    err = _one_line_error(capsys, ["http://127.0.0.1:1"])
+    assert err == "wsgitypes probe: the probe needs h11: pip install 'wsgitypes[probe]'\n"
+
+
+def _answer(answer: bytes, method: str = "GET") -> Response:
+    server = _RawServer([answer])
+    framing = [("Content-Length", "0")] if method == "POST" else []
+    request = build_request(method, b"/", "x")
+    return exchange("127.0.0.1", server.port, request, method=method, framing=framing, timeout=5, linger=0.2)
+
+
+def test_exchange_frames_responses_with_h11() -> None:
+    # a body sent in answer to HEAD is extra, not body
+    response = _answer(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", "HEAD")
+    assert (response.status, response.body, response.extra, response.complete) == (200, b"", b"hello", True)
+    assert response.header("content-length") == "5"
+    # interim responses are skipped; bytes after the end are kept
+    response = _answer(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Made\r\nContent-Length: 2\r\n\r\nokNEXT", "POST")
+    assert (response.status, response.reason, response.body, response.extra) == (201, "Made", b"ok", b"NEXT")
+    # HTTP/1.0, close-delimited
+    response = _answer(b"HTTP/1.0 200 OK\r\nServer: old\r\n\r\nall of it")
+    assert (response.version, response.body, response.complete, response.closed) == ("HTTP/1.0", b"all of it", True, True)
+    # chunked, decoded; a chunked response cut short is incomplete, not malformed
+    response = _answer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+    assert (response.body, response.complete, response.extra) == (b"hello", True, b"")
+    response = _answer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+    assert (response.body, response.complete, response.protocol_error, response.ok) == (b"hello", False, "", True)
+    assert response.describe_failure() == "incomplete response (5 body bytes, connection closed)"
+    # refused by h11: what was seen is kept, with h11's message
+    response = _answer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n")
+    assert (response.status, response.body, response.ok) == (200, b"hello", False)
+    assert response.protocol_error and response.raw.endswith(b"zz\r\n")
+    assert response.describe_failure().startswith("malformed response after 5 body bytes (h11: ")
 
 
 def test_cli_server_dies_mid_run(capsys: pytest.CaptureFixture[str]) -> None:

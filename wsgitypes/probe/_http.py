@@ -3,7 +3,11 @@
 ``http.client`` is too polite for a probe: it will not send a raw ``\\xe9`` in a
 path, a request with pipelined bytes after its body, or a chunked body written by
 hand, and it hides a body sent in answer to HEAD.  This client sends the bytes it is
-given and parses what comes back, keeping whatever it could not parse.
+given; what comes back is parsed by h11 (told only the request's method, version and
+body framing), and whatever h11 does not consume or refuses is kept.
+
+h11 is imported where it is used: ``wsgitypes.probe:app`` imports this module too and
+must load in a server that does not have it.
 """
 
 from __future__ import annotations
@@ -11,9 +15,14 @@ from __future__ import annotations
 import select
 import socket
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-__all__ = ["ConnectFailed", "Response", "build_request", "exchange"]
+if TYPE_CHECKING:
+    import h11
+
+__all__ = ["ConnectFailed", "Response", "build_request", "exchange", "request_framing"]
 
 
 class ConnectFailed(Exception):
@@ -40,6 +49,8 @@ class Response:
     closed: bool = False
     """The server closed the connection."""
     error: str = ""
+    protocol_error: str = ""
+    """h11 refused the response (malformed head or body framing): its message.  ``raw`` holds the bytes."""
 
     def header(self, name: str) -> str | None:
         lower = name.lower()
@@ -50,7 +61,8 @@ class Response:
 
     @property
     def ok(self) -> bool:
-        return self.status != 0
+        """A well-formed response head arrived, and h11 refused nothing."""
+        return self.status != 0 and not self.protocol_error
 
     def describe_failure(self) -> str:
         """Why there is no usable response, in words."""
@@ -60,11 +72,22 @@ class Response:
             if self.timed_out:
                 return "no response before the time limit"
             return "the server closed the connection without a response"
+        if self.protocol_error:
+            if self.status:
+                return f"malformed response after {len(self.body)} body bytes (h11: {self.protocol_error})"
+            what = "malformed response head" if self.raw.startswith(b"HTTP/") else "not an HTTP response"
+            return f"{what}: {self.raw[:80]!r} (h11: {self.protocol_error})"
         if self.status == 0:
+            if self.raw.startswith(b"HTTP/"):
+                return f"incomplete response head ({'timed out' if self.timed_out else 'connection closed'}): {self.raw[:80]!r}"
             return f"not an HTTP response: {self.raw[:80]!r}"
         if not self.complete:
             return f"incomplete response ({len(self.body)} body bytes, {'timed out' if self.timed_out else 'connection closed'})"
         return ""
+
+
+def _length_header(method: str, body: bytes, content_length: bool) -> str | None:
+    return str(len(body)) if content_length and (body or method in ("POST", "PUT")) else None
 
 
 def build_request(
@@ -80,90 +103,79 @@ def build_request(
     """One request's bytes; ``target`` and header values are sent exactly as given."""
     lines = [method.encode("ascii") + b" " + target + b" " + version.encode("ascii"), b"Host: " + host.encode("ascii")]
     lines += [name.encode("ascii") + b": " + value for name, value in headers or []]
-    if content_length and (body or method in ("POST", "PUT")):
-        lines.append(b"Content-Length: " + str(len(body)).encode("ascii"))
+    length = _length_header(method, body, content_length)
+    if length is not None:
+        lines.append(b"Content-Length: " + length.encode("ascii"))
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
 
-def _parse_head(data: bytes, response: Response) -> int:
-    """Parse status line and headers; the offset of the body, or -1 if the head is incomplete."""
-    end = data.find(b"\r\n\r\n")
-    if end < 0:
-        return -1
-    head = data[:end].decode("latin-1").split("\r\n")
-    parts = head[0].split(" ", 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
-        response.status = 0
-        return -2
-    response.version, response.status = parts[0], int(parts[1])
-    response.reason = parts[2] if len(parts) > 2 else ""
-    response.headers = []
-    for line in head[1:]:
-        name, _, value = line.partition(":")
-        response.headers.append((name.strip(), value.strip()))
-    return end + 4
+def request_framing(
+    method: str, headers: list[tuple[str, bytes]] | None = None, body: bytes = b"", *, content_length: bool = True
+) -> list[tuple[str, str]]:
+    """The body framing headers :func:`build_request` sends for these arguments (for :func:`exchange`)."""
+    framing = [(name, value.decode("latin-1")) for name, value in headers or []
+               if name.lower() in ("content-length", "transfer-encoding")]
+    length = _length_header(method, body, content_length)
+    return framing + ([("Content-Length", length)] if length is not None else [])
 
 
-def _dechunk(data: bytes) -> tuple[bytes, int] | None:
-    """Decode a chunked body; (body, bytes consumed) when the last chunk arrived, else None."""
-    body = b""
-    at = 0
-    while True:
-        line_end = data.find(b"\r\n", at)
-        if line_end < 0:
-            return None
-        size_text = data[at:line_end].split(b";", 1)[0].strip()
-        try:
-            size = int(size_text, 16)
-        except ValueError:
-            return None
-        at = line_end + 2
-        if size == 0:
-            trailer_end = data.find(b"\r\n", at)
-            while trailer_end >= 0 and trailer_end != at:  # skip trailer fields
-                at = trailer_end + 2
-                trailer_end = data.find(b"\r\n", at)
-            if trailer_end < 0:
-                return None
-            return body, trailer_end + 2
-        if len(data) < at + size + 2:
-            return None
-        body += data[at : at + size]
-        at += size + 2
+class _Reader:
+    """Feeds the server's bytes to an h11 client connection and fills in a :class:`Response`."""
 
+    def __init__(self, response: Response, method: str, version: str, framing: Sequence[tuple[str, str]]) -> None:
+        import h11
 
-def _frame(data: bytes, response: Response, head_request: bool, closed: bool) -> bool:
-    """Fill ``response`` from ``data``; True when the response is complete."""
-    start = _parse_head(data, response)
-    while start >= 0 and 100 <= response.status < 200 and response.status != 101:  # interim responses
-        data = data[start:]
-        start = _parse_head(data, response)
-    if start < 0:
-        return start == -2 or closed
-    rest = data[start:]
-    if head_request or response.status in (204, 304):
-        response.body, response.extra = b"", rest
-        response.complete = True
-        return True
-    if (response.header("transfer-encoding") or "").lower().endswith("chunked"):
-        decoded = _dechunk(rest)
-        if decoded is None:
-            response.body = rest
-            return closed
-        response.body, used = decoded
-        response.extra = rest[used:]
-        response.complete = True
-        return True
-    length = response.header("content-length")
-    if length is not None and length.isdigit():
-        response.body, response.extra = rest[: int(length)], rest[int(length) :]
-        if len(rest) >= int(length):
-            response.complete = True
+        self.response = response
+        self.conn: h11.Connection = h11.Connection(h11.CLIENT)
+        # Describe the request that was sent, so that h11 frames the response (no body after
+        # HEAD); the bytes h11 makes of it are discarded.
+        self.conn.send(h11.Request(method=method, target="/", headers=[("Host", "x"), *framing],
+                                   http_version=version.removeprefix("HTTP/")))
+        chunked = any(name.lower() == "transfer-encoding" for name, _ in framing)
+        length = next((int(value) for name, value in framing if name.lower() == "content-length"), 0)
+        if length and not chunked:
+            self.conn.send(h11.Data(data=bytes(length)))
+        self.conn.send(h11.EndOfMessage())
+        self.body = bytearray()
+        self.fed = 0
+        self.end: int | None = None
+        """Where the response ended in the bytes received, once it has."""
+        self.done = False
+
+    def feed(self, data: bytes) -> bool:
+        """Parse the next bytes received (``b""``: the server closed); True once nothing more is needed."""
+        import h11
+
+        if self.done:
             return True
-        return closed
-    response.body = rest
-    response.complete = closed  # close-delimited
-    return closed
+        self.conn.receive_data(data)
+        self.fed += len(data)
+        response = self.response
+        while True:
+            try:
+                event = self.conn.next_event()
+            except h11.RemoteProtocolError as exc:
+                self.done = True
+                if data:  # refused: malformed.  At end of file: cut short (incomplete, not malformed).
+                    response.protocol_error = str(exc)
+                return True
+            if event is h11.NEED_DATA:
+                return False
+            if isinstance(event, h11.Response):
+                response.version = "HTTP/" + event.http_version.decode("ascii")
+                response.status, response.reason = event.status_code, event.reason.decode("latin-1")
+                response.headers = [(name.decode("latin-1"), value.decode("latin-1"))
+                                    for name, value in event.headers.raw_items()]
+            elif isinstance(event, h11.Data):
+                self.body += event.data
+            elif isinstance(event, h11.EndOfMessage):
+                response.complete = True
+                self.end = self.fed - len(self.conn.trailing_data[0])
+                self.done = True
+                return True
+            elif not isinstance(event, h11.InformationalResponse):  # 1xx interim responses are skipped
+                self.done = True  # ConnectionClosed before a response, or PAUSED
+                return True
 
 
 def exchange(
@@ -171,14 +183,19 @@ def exchange(
     port: int,
     data: bytes,
     *,
+    method: str = "GET",
+    version: str = "HTTP/1.1",
+    framing: Sequence[tuple[str, str]] = (),
     timeout: float = 5.0,
-    head_request: bool = False,
     half_close_after: float | None = None,
     read_to_close: bool = False,
     linger: float = 0.0,
 ) -> Response:
     """Send ``data`` on a new connection and read one response.
 
+    ``method``, ``version`` and ``framing`` (the body's Content-Length or
+    Transfer-Encoding header, see :func:`request_framing`) describe the request in
+    ``data``, for parsing the response: after HEAD it has no body.
     ``half_close_after``: if nothing has come back after that many seconds, shut down
     the sending side (a server reading a raw socket past the body then sees
     end-of-file and answers).  ``read_to_close``: keep reading until the server
@@ -186,6 +203,7 @@ def exchange(
     stray bytes (a body after HEAD).
     """
     response = Response()
+    reader = _Reader(response, method, version, framing)
     try:
         sock = socket.create_connection((host, port), timeout=timeout)
     except OSError as exc:
@@ -194,7 +212,6 @@ def exchange(
     started = time.monotonic()
     try:
         sock.sendall(data)
-        complete = False
         done_at: float | None = None
         while True:
             now = time.monotonic()
@@ -226,20 +243,19 @@ def exchange(
                 chunk = sock.recv(65536)
             except OSError as exc:
                 response.error = f"connection error: {exc.strerror or exc}" if not received else ""
-                response.closed = True
-                break
+                chunk = b""
             if not chunk:
                 response.closed = True
+                reader.feed(b"")
                 break
             received += chunk
-            if not complete:
-                complete = _frame(received, response, head_request, closed=False)
-                if complete and not read_to_close:
-                    done_at = time.monotonic() + linger
-        _frame(received, response, head_request, closed=response.closed)
+            if not reader.done and reader.feed(chunk) and not read_to_close:
+                done_at = time.monotonic() + linger
     except OSError as exc:
         response.error = f"connection error: {exc.strerror or exc}"
     finally:
         sock.close()
-    response.raw = received
+    response.raw, response.body = received, bytes(reader.body)
+    if reader.end is not None:
+        response.extra = received[reader.end :]
     return response

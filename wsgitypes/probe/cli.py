@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 
@@ -17,7 +18,7 @@ Serve the probe application in the server under test, then point the driver at i
   python -m wsgitypes probe http://127.0.0.1:8000 [--json]
 
 Exit status: 0 when no PEP 3333 rule fails, 1 when one does, 2 when the URL cannot be
-probed (nothing listening, not HTTP, or not the probe application).
+probed (nothing listening, not HTTP, or not the probe application) or h11 is missing.
 The probe deliberately raises one exception inside the server (the exc_info test), and
 writes two lines to wsgi.errors: both show up in the server's log.
 """
@@ -40,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds an input test waits before shutting down its sending side (default 1.5)",
     )
     args = parser.parse_args(argv)
+    if importlib.util.find_spec("h11") is None:
+        print("wsgitypes probe: the probe needs h11: pip install 'wsgitypes[probe]'", file=sys.stderr)
+        return 2
     try:
         report = probe(args.url, timeout=args.timeout, stall=args.stall)
     except ProbeError as exc:

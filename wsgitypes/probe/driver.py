@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from wsgitypes.probe._http import ConnectFailed, Response, build_request, exchange
+from wsgitypes.probe._http import ConnectFailed, Response, build_request, exchange, request_framing
 from wsgitypes.probe.app import MARKER, PAYLOAD
 from wsgitypes.rules import RULES, check_latin1
 
@@ -292,9 +292,10 @@ class _Prober:
         data = build_request(method, target, self.netloc, headers, body, content_length=content_length)
         if pipeline:
             data += self.pipelined()
+        framing = request_framing(method, headers, body, content_length=content_length)
         try:
-            response = exchange(self.host, self.port, data, timeout=timeout or self.timeout,
-                                head_request=method == "HEAD", **options)
+            response = exchange(self.host, self.port, data, method=method, framing=framing,
+                                timeout=timeout or self.timeout, **options)
         except ConnectFailed as exc:
             if not self.seen:
                 raise ProbeError(str(exc)) from exc
@@ -809,17 +810,21 @@ class _Prober:
         record = self.records.get("exc-before", {}).get("exc-info")
         if record and record.get("raised"):
             return "fail", f"start_response(..., exc_info) before any output raised {record.get('type')}: {record.get('message', '')}"
+        if response.protocol_error:
+            return "fail", response.describe_failure()
         if response.status == 500 and response.body == b"replaced-by-exc-info;":
             return "pass", "the 200 was replaced by the 500 given with exc_info"
         return "fail", f"expected 500 with b'replaced-by-exc-info;', got {response.status or response.describe_failure()} {_show(response.body)}"
 
     def _check_error_after_headers(self) -> tuple[Status, str]:
         response = self.exc_after
-        if not response.ok:
+        if response.status == 0:
             return "fail", response.describe_failure()
         tail = response.raw[response.raw.find(b"partial-body;"):] if b"partial-body;" in response.raw else b""
         if re.search(rb"HTTP/1\.[01] \d{3}", tail):
             return "fail", f"a second status line followed the partial body: {_show(tail, 80)}"
+        if response.protocol_error:
+            return "fail", response.describe_failure()
         if response.timed_out and not response.closed:
             return "fail", "the connection was left open, neither finished nor closed"
         chunked = (response.header("transfer-encoding") or "").lower() == "chunked"
