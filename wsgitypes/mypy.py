@@ -111,7 +111,11 @@ __all__ = [
     "WSGI_HEADER",
     "WSGI_STATUS",
     "WSGIPlugin",
+    "environ_key_problem",
+    "header_problems",
     "plugin",
+    "rule_problem",
+    "status_problem",
 ]
 
 
@@ -133,7 +137,7 @@ __version__ = f"1+{_fingerprint()}"
 WSGI_STATUS = ErrorCode("wsgi-status", "Check literal WSGI status strings (PEP 3333)", "WSGI")
 WSGI_HEADER = ErrorCode("wsgi-header", "Check literal WSGI response header names and values", "WSGI")
 HOP_BY_HOP_CODE = ErrorCode("wsgi-hop-by-hop", "Check that a WSGI application sends no hop-by-hop header", "WSGI")
-ENVIRON_KEY = ErrorCode("wsgi-environ-key", "Check keys read from a WSGI environ for near-misses", "WSGI")
+ENVIRON_KEY = ErrorCode("wsgi-environ-key", "Check keys of a WSGI environ for near-misses of well-known keys", "WSGI")
 
 _START_RESPONSE_CALLS = frozenset(
     {
@@ -242,13 +246,18 @@ def _expr_str(expr: Expression) -> str | None:
 
 def _alias_name(api: CheckerPluginInterface, expr: Expression | None) -> str | None:
     """The alias a name or attribute chain was annotated with (``environ``, ``self.environ``)."""
-    probe = expr
-    while isinstance(probe, MemberExpr):
-        probe = probe.expr
-    if not isinstance(probe, NameExpr):
-        return None  # re-checking a call or a subscript could repeat its errors
-    assert expr is not None
-    typ = api.get_expression_type(expr)
+    if isinstance(expr, NameExpr):
+        # a variable's own type, declared or inferred: what get_expression_type would give
+        # unless the binder narrowed it, and a narrowed union loses the alias anyway
+        typ = expr.node.type if isinstance(expr.node, Var) else None
+    else:
+        probe = expr
+        while isinstance(probe, MemberExpr):
+            probe = probe.expr
+        if not isinstance(probe, NameExpr):
+            return None  # re-checking a call or a subscript could repeat its errors
+        assert expr is not None
+        typ = api.get_expression_type(expr)
     if isinstance(typ, TypeAliasType) and typ.alias is not None:
         return typ.alias.fullname
     return None
