@@ -11,7 +11,8 @@ top-level module of the runtime distribution, ``@tests/stubtest_allowlist.txt``,
 * the distribution builds, installs, and the installed ``*-stubs`` packages are what both
   checkers use (ahead of netius's own annotations, which reject WSGI applications).
 
-The runtimes are in the ``test`` extra; a test whose runtime is missing is skipped.
+The runtimes are in the ``test`` extra (netius) and the ``c-servers`` extra (bjoern and
+mod_wsgi, which build C); a test whose runtime is missing is skipped.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def require_runtime(dist: str) -> str:
     try:
         return importlib.metadata.version(dist)
     except importlib.metadata.PackageNotFoundError:
-        pytest.skip(f"the runtime distribution {dist!r} is not installed (it is in the test extra)")
+        pytest.skip(f"the runtime distribution {dist!r} is not installed (pip install '.[test,c-servers]')")
 
 
 def run(cmd: list[str], *, cwd: Path, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -151,7 +152,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path
     try:
         setuptools_version = importlib.metadata.version("setuptools")
     except importlib.metadata.PackageNotFoundError:
-        pytest.skip("setuptools is not installed (it is in the test extra)")
+        pytest.skip("setuptools is not installed (pip install '.[test,c-servers]')")
     if int(setuptools_version.split(".")[0]) < 69:
         pytest.skip(f"setuptools {setuptools_version} cannot build '-stubs' packages; 69 or later can (test extra)")
     root = tmp_path_factory.mktemp("stub-dists")
