@@ -133,25 +133,12 @@ def parse_responses(data: bytes) -> tuple[list[Response], bytes]:
 def talk(server: RunningServer, raw: bytes, timeout: float = READ_TIMEOUT) -> tuple[bytes, bool]:
     """Send ``raw`` on a new connection; everything read until the server closes (or
     ``timeout``), and whether it closed."""
-    deadline = time.monotonic() + timeout
     with server.connect(timeout) as sock:
         try:
             sock.sendall(raw)
         except (BrokenPipeError, ConnectionResetError):
             pass  # closed early: what it answered is still readable (or the reset says enough)
-        chunks: list[bytes] = []
-        while (left := deadline - time.monotonic()) > 0:
-            sock.settimeout(left)
-            try:
-                data = sock.recv(65536)
-            except TimeoutError:
-                return b"".join(chunks), False
-            except ConnectionResetError:
-                return b"".join(chunks), True
-            if not data:
-                return b"".join(chunks), True
-            chunks.append(data)
-        return b"".join(chunks), False
+        return read_until_close(sock, timeout)
 
 
 def app_calls(server: RunningServer) -> int:
