@@ -30,7 +30,7 @@ from collections.abc import Callable
 from wsgitypes.server.connection import ClientDisconnected, FileWrapper
 from wsgitypes.server.engine import Engine, Timeouts
 from wsgitypes.server.http import Limits
-from wsgitypes.server.process import ListenError, listen, on_stop_signals, run_workers
+from wsgitypes.server.process import ListenError, listen, on_stop_signals, run_workers, show_address
 from wsgitypes.types import WSGIApplication
 from wsgitypes.validate import validator
 
@@ -70,7 +70,7 @@ def serve(
     listener = listen(host, port, backlog)
     try:
         address = listener.getsockname()
-        where = f"unix:{address}" if listener.family == socket.AF_UNIX else f"http://{_show(address)}"
+        where = f"unix:{address}" if listener.family == socket.AF_UNIX else f"http://{show_address(address[0], address[1])}"
         log.info(
             "serving %s on %s: %d worker%s x %d threads, PEP 3333 checks %s",
             getattr(app, "__qualname__", type(app).__qualname__), where, workers, "s" * (workers > 1), threads, "on" if check else "off",
@@ -101,8 +101,3 @@ def serve(
     finally:
         listener.close()
     log.info("stopped")
-
-
-def _show(address: tuple[str, int] | tuple[str, int, int, int]) -> str:
-    host, port = address[0], address[1]
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

@@ -222,7 +222,7 @@ class Response:
             if lower == "content-length":
                 length = int(value)
             elif lower in HOP_BY_HOP_HEADERS:
-                raise WSGIViolation(rules.HOP_BY_HOP, f"{name!r} is a hop-by-hop header; only the server may set it")
+                raise WSGIViolation(rules.HOP_BY_HOP, rules.check_hop_by_hop(name) or name)
         code = self.status[:3]
         if code in _NO_BODY_STATUS or code[:1] == "1":
             self.no_body = self.bodiless_status = True

@@ -35,6 +35,8 @@ from typing import cast
 
 import httptools
 
+from wsgitypes.rules import check_header_name
+
 __all__ = [
     "BadRequest",
     "Limits",
@@ -45,7 +47,6 @@ __all__ = [
     "response_head",
 ]
 
-_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,7 +319,7 @@ def _method_error(start: bytes) -> BadRequest:
     ``start`` begins with the broken request, or is empty when where it begins is unknown.
     """
     method = start.split(b" ", 1)[0]
-    if method and _TOKEN.fullmatch(method):
+    if method and check_header_name(method.decode("latin-1")) is None:  # a method is a token too
         return BadRequest(HTTPStatus.NOT_IMPLEMENTED, f"method {method[:32]!r} is not implemented")
     return BadRequest(HTTPStatus.BAD_REQUEST, "invalid method token")
 

@@ -18,8 +18,9 @@ import sys
 import time
 from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
-__all__ = ["listen", "run_workers"]
+__all__ = ["listen", "run_workers", "show_address"]
 
 log = logging.getLogger("wsgitypes.server")
 
@@ -32,32 +33,29 @@ def listen(host: str, port: int, backlog: int) -> socket.socket:
     """A listening TCP socket (IPv4 or IPv6, as ``host`` resolves), or a Unix socket for ``unix:/path``."""
     if host.startswith("unix:"):
         path = host[len("unix:") :]
+        if os.path.exists(path):
+            os.unlink(path)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        address: str | tuple[Any, ...] = path
+    else:
         try:
-            if os.path.exists(path):
-                os.unlink(path)
-            sock.bind(path)
-            sock.listen(backlog)
-        except OSError as error:
-            sock.close()
-            raise ListenError(error.errno, f"cannot listen on {host}: {error.strerror}") from None
-        return sock
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
-    except socket.gaierror as error:
-        raise ListenError(errno.EINVAL, f"cannot resolve host {host!r}: {error.strerror}") from None
-    sock = socket.socket(family, kind, proto)
-    try:
+            family, kind, proto, _, address = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        except socket.gaierror as error:
+            raise ListenError(errno.EINVAL, f"cannot resolve host {host!r}: {error.strerror}") from None
+        sock = socket.socket(family, kind, proto)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        host = show_address(host, port)
+    try:
         sock.bind(address)
         sock.listen(backlog)
     except OSError as error:
         sock.close()
-        raise ListenError(error.errno, f"cannot listen on {_show(host, port)}: {error.strerror}") from None
+        raise ListenError(error.errno, f"cannot listen on {host}: {error.strerror}") from None
     return sock
 
 
-def _show(host: str, port: int) -> str:
+def show_address(host: str, port: int) -> str:
+    """``host:port``, with an IPv6 host in brackets."""
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
