@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from wsgitypes import rules
 from wsgitypes.environ import WELL_KNOWN_KEYS
 from wsgitypes.rules import (
     HOP_BY_HOP_HEADERS,
@@ -17,23 +18,24 @@ from wsgitypes.rules import (
     check_latin1,
     check_status_chars,
     check_status_format,
-    check_status_latin1,
     environ_value_type,
     suggest_environ_key,
 )
 
 
-@pytest.mark.parametrize("status", ["200 OK", "404 Not Found", "599 Custom reason phrase", "302 Found", "200 Ökay"])
+@pytest.mark.parametrize(
+    "status", ["200 OK", "404 Not Found", "599 Custom reason phrase", "302 Found", "200 Ökay", "600 High", "999 Unknown"]
+)
 def test_good_status(status: str) -> None:
     assert check_status_format(status) is None
     assert check_status_chars(status) is None
-    assert check_status_latin1(status) is None
+    assert check_latin1(status) is None
 
 
-@pytest.mark.parametrize("status", ["200", "200 ", "200OK", "2000 OK", "OK 200", "099 Low", "600 High", " 200 OK", "200  OK "])
+@pytest.mark.parametrize("status", ["200", "200 ", "200OK", "2000 OK", "OK 200", "099 Low", " 200 OK", "200  OK ", "２００ OK"])
 def test_status_format(status: str) -> None:
     message = check_status_format(status)
-    assert message is not None and "NNN Reason" in message and repr(status) in message
+    assert message is not None and repr(status) in message
 
 
 @pytest.mark.parametrize("status", ["200 OK\r\n", "200 OK\nX: y", "200 O\x00K", "200 O\tK", "200 OK\x7f"])
@@ -43,8 +45,8 @@ def test_status_chars(status: str) -> None:
 
 
 def test_status_latin1() -> None:
-    assert check_status_latin1("200 \u00d6K") is None
-    message = check_status_latin1("200 OK \u2014 fine")
+    assert check_latin1("200 \u00d6K") is None
+    message = check_latin1("200 OK \u2014 fine")
     assert message is not None and "U+2014" in message and "Latin-1" in message
 
 
@@ -165,3 +167,65 @@ def test_environ_value_type() -> None:
     assert environ_value_type("myapp.session") is None
     assert environ_value_type("SCRIPT_FILENAME") is None
     assert all(environ_value_type(key) == name for key, name in WELL_KNOWN_KEYS.items())
+
+
+@pytest.mark.parametrize(("status", "in_range"), [("100 Continue", True), ("599 X", True), ("600 X", False), ("999 X", False)])
+def test_status_code_range(status: str, in_range: bool) -> None:
+    assert (rules.check_status_code_range(status) is None) is in_range
+
+
+@pytest.mark.parametrize("value", ["0", "5", "0012", "1048576"])
+def test_good_response_content_length(value: str) -> None:
+    assert rules.check_response_content_length(value) is None
+
+
+@pytest.mark.parametrize("value", ["", "+2", "-1", "1_0", " 5", "5 ", "5,5", "0x10", "\u00b2", "\u0663", "1e3"])
+def test_response_content_length(value: str) -> None:
+    # int() takes "+2", "1_0", " 5" and "\u0663": none of them is HTTP's 1*DIGIT
+    assert rules.check_response_content_length(value) is not None
+
+
+@pytest.mark.parametrize(
+    ("check", "good", "bad"),
+    [
+        (rules.check_method, ["GET", "PROPFIND", "M-SEARCH"], ["", "GE T", "GET\r", "G\u00c9T"]),
+        (rules.check_server_port, ["80", "0", "65535"], ["", "eighty", "8o", "\u00b2", "/tmp/sock"]),
+        (rules.check_server_name, ["localhost", "::1"], [""]),
+        (rules.check_script_name, ["", "/app", "/a/b"], ["/", "/app/", "app"]),
+        (rules.check_path_info, ["", "/", "/a"], ["a", "index.html"]),
+        (rules.check_content_length, ["", "0", "42"], ["invalid", "-5", "+5", " 5", "\u00b2"]),
+        (rules.check_url_scheme, ["http", "https"], ["HTTP", "ftp", ""]),
+    ],
+)
+def test_environ_value_checks(check: rules.Check, good: list[str], bad: list[str]) -> None:
+    for value in good:
+        assert check(value) is None, value
+    for value in bad:
+        message = check(value)
+        assert message is not None and repr(value) in message, (value, message)
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "forbidden"),
+    [("GET", "200 OK", False), ("HEAD", "200 OK", True), ("GET", "204 No Content", True),
+     ("GET", "304 Not Modified", True), ("GET", "101 Switching Protocols", True), ("POST", "205 Reset Content", False),
+     (None, "404 Not Found", False)],
+)
+def test_body_forbidden(method: str | None, status: str, forbidden: bool) -> None:
+    assert rules.body_forbidden(method, status) is forbidden
+
+
+@pytest.mark.parametrize(("status", "forbidden"), [("204 No Content", True), ("100 Continue", True), ("304 Not Modified", False), ("200 OK", False)])
+def test_content_length_forbidden(status: str, forbidden: bool) -> None:
+    assert rules.content_length_forbidden(status) is forbidden
+
+
+def test_unknown_rule_ids_suggest_the_spelling() -> None:
+    assert rules.unknown_rule_ids(["hop-by-hop", "status-format"]) is None
+    message = rules.unknown_rule_ids(["hop_by_hop", "nonsense"])
+    assert message is not None and "'hop_by_hop' (did you mean 'hop-by-hop'?)" in message and "'nonsense'" in message
+
+
+def test_every_rule_says_how_to_mend_it() -> None:
+    for rule in rules.RULES.values():
+        assert rule.fix and rule.fix[0].islower() and not rule.fix.endswith("."), rule.id

@@ -38,7 +38,7 @@ def run_cli(*arguments: str, cwd: Path = REPO_ROOT) -> subprocess.CompletedProce
         (["serve", "--timeout-body", "0"], "invalid seconds value: '0'"),
         (["serve", "--bogus"], "unrecognized arguments: --bogus"),
         (["serve", "--host", "no.such.host.invalid"], "cannot resolve host"),
-        (["serve", "--script-name", "app/"], "--script-name must start with '/'"),
+        (["serve", "--script-name", "app/"], "--script-name: SCRIPT_NAME is 'app/', which does not start with '/'"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         ([], "the following arguments are required"),
     ],

@@ -167,6 +167,7 @@ def _serve(arguments: argparse.Namespace) -> int:
     if importlib.util.find_spec("httptools") is None:
         raise UsageError("the server needs httptools: pip install 'wsgitypes[server]'")
     from wsgitypes.server import Limits, ListenError, Timeouts, serve
+    from wsgitypes.rules import check_script_name
     from wsgitypes.server.demo import app as demo_app
     from wsgitypes.types import WSGIApplication
 
@@ -181,8 +182,8 @@ def _serve(arguments: argparse.Namespace) -> int:
     else:
         access.setLevel(logging.WARNING)
     app = demo_app if arguments.app is None else cast(WSGIApplication, load_app(arguments.app))  # callable: load_app checked
-    if arguments.script_name and (not arguments.script_name.startswith("/") or arguments.script_name.endswith("/")):
-        raise UsageError(f"--script-name must start with '/' and not end with one, got {arguments.script_name!r}")
+    if (problem := check_script_name(arguments.script_name)) is not None:
+        raise UsageError(f"--script-name: {problem}")
     limits = Limits(arguments.limit_request_line, arguments.limit_header_line, arguments.limit_header_bytes, arguments.limit_headers, arguments.limit_body)
     timeouts = Timeouts(arguments.timeout_keepalive, arguments.timeout_header, arguments.timeout_body, arguments.timeout_graceful)
     try:

@@ -100,6 +100,7 @@ from wsgitypes.rules import (
     STATUS_CHARS,
     STATUS_FORMAT,
     STATUS_LATIN1,
+    STATUS_RULES,
     Rule,
     environ_value_type,
     suggest_environ_key,
@@ -155,7 +156,6 @@ _ENVIRON_ALIASES = {
 _HEADERS_ALIASES = frozenset({"wsgitypes.types.ResponseHeaders"})
 _BUILTIN_TYPES = {"str": "builtins.str", "bool": "builtins.bool", "int": "builtins.int"}
 
-_STATUS_RULES = (STATUS_CHARS, STATUS_LATIN1, STATUS_FORMAT)
 _RULE_CODES = {
     STATUS_CHARS: WSGI_STATUS,
     STATUS_LATIN1: WSGI_STATUS,
@@ -181,7 +181,7 @@ def rule_problem(rule: Rule, value: str) -> str | None:
 
 def status_problem(status: str) -> tuple[Rule, str] | None:
     """The first status rule ``status`` breaks (control characters, Latin-1, format)."""
-    for rule in _STATUS_RULES:
+    for rule in STATUS_RULES:
         message = rule_problem(rule, status)
         if message is not None:
             return rule, message

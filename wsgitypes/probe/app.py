@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+from wsgitypes.rules import check_content_length
+
 __all__ = ["MARKER", "PAYLOAD", "app", "state_dir"]
 
 MARKER = "wsgitypes.probe/1"
@@ -219,7 +221,7 @@ class _Request:
 
     def content_length(self) -> int | None:
         value = self.get("CONTENT_LENGTH")
-        if isinstance(value, str) and value.isascii() and value.isdigit():
+        if isinstance(value, str) and value and check_content_length(value) is None:
             return int(value)
         return None
 

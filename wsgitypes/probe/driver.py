@@ -32,7 +32,8 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from wsgitypes.probe._http import ConnectFailed, Response, build_request, exchange, request_framing
 from wsgitypes.probe.app import MARKER, PAYLOAD
-from wsgitypes.rules import RULES, check_latin1
+from wsgitypes import rules
+from wsgitypes.rules import REQUIRED_KEYS, RULES, check_latin1
 
 __all__ = ["CHECKS", "ProbeError", "Report", "Result", "probe", "server_rules"]
 
@@ -57,12 +58,7 @@ CHECKS: dict[str, str] = {
 }
 """Checks beyond the catalogue: id -> what is checked and where it comes from."""
 
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _READ_SIZE = re.compile(r"(?:read|readline)\((\d+)\)")
-_REQUIRED = (
-    "REQUEST_METHOD", "SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "wsgi.version", "wsgi.url_scheme",
-    "wsgi.input", "wsgi.errors", "wsgi.multithread", "wsgi.multiprocess", "wsgi.run_once",
-)
 _BODY = b"0123456789"
 _LINES = b"line one\nline two\nlast"
 _CHUNKED = b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
@@ -455,7 +451,7 @@ class _Prober:
     def _rule_environ_required(self) -> tuple[Status, str]:
         problems: list[str] = []
         for seen in self._environs():
-            missing = [key for key in _REQUIRED if key not in seen.values()]
+            missing = sorted(key for key in REQUIRED_KEYS if key not in seen.values())
             if missing:
                 problems.append(f"{seen.label}: missing {', '.join(missing)}")
         return self._verdict(problems, "every required CGI and wsgi.* key present")
@@ -512,7 +508,7 @@ class _Prober:
         problems: list[str] = []
         for seen in self._environs():
             method = seen.text("REQUEST_METHOD")
-            if method is None or not _TOKEN.fullmatch(method):
+            if method is None or rules.check_method(method) is not None:
                 problems.append(f"{seen.label}: REQUEST_METHOD is {method!r}")
             elif method != seen.method:
                 problems.append(f"{seen.label}: REQUEST_METHOD is {method!r} for a {seen.method} request")
@@ -522,10 +518,9 @@ class _Prober:
         problems: list[str] = []
         for seen in self._environs():
             script, path = seen.text("SCRIPT_NAME"), seen.text("PATH_INFO")
-            if script and (script[0] != "/" or script == "/"):
-                problems.append(f"{seen.label}: SCRIPT_NAME is {script!r}")
-            if path and path[0] != "/":
-                problems.append(f"{seen.label}: PATH_INFO is {path!r}")
+            for problem in (rules.check_script_name(script or ""), rules.check_path_info(path or "")):
+                if problem:
+                    problems.append(f"{seen.label}: {problem}")
         _, env = self.env_get
         expected = unquote_to_bytes(self.prefix + b"/probe/env/a/b%20c/caf%C3%A9").decode("latin-1")
         got = ""
@@ -544,18 +539,17 @@ class _Prober:
         port = name = None
         for seen in self._environs():
             name, port = seen.text("SERVER_NAME"), seen.text("SERVER_PORT")
-            if not name:
-                problems.append(f"{seen.label}: SERVER_NAME is {name!r}")
-            if not (port and port.isascii() and port.isdigit()):
-                problems.append(f"{seen.label}: SERVER_PORT is {port!r}")
+            for problem in (rules.check_server_name(name or ""), rules.check_server_port(port or "")):
+                if problem:
+                    problems.append(f"{seen.label}: {problem}")
         return self._verdict(problems, f"SERVER_NAME={name!r}, SERVER_PORT={port!r}")
 
     def _rule_environ_content_length(self) -> tuple[Status, str]:
         problems: list[str] = []
         for seen in self._environs():
-            length = seen.text("CONTENT_LENGTH")
-            if length and not (length.isascii() and length.isdigit()):
-                problems.append(f"{seen.label}: CONTENT_LENGTH is {length!r}")
+            problem = rules.check_content_length(seen.text("CONTENT_LENGTH") or "")
+            if problem:
+                problems.append(f"{seen.label}: {problem}")
         _, post = self.env_post
         _, get = self.env_get
         if post is not None and post.text("CONTENT_LENGTH") != "5":
@@ -780,7 +774,7 @@ class _Prober:
         data = b"".join(_result_bytes(step) or b"" for step in seen.ops())
         how = (f"wsgi.input_terminated={terminated!r}" if "wsgi.input_terminated" in values else "no wsgi.input_terminated")
         how += f", CONTENT_LENGTH={length!r}" if "CONTENT_LENGTH" in values else ", no CONTENT_LENGTH"
-        if data == b"hello world" and (terminated or (length and length.isdigit())):
+        if data == b"hello world" and (terminated or (length and rules.check_content_length(length) is None)):
             return "pass", f"decoded to b'hello world'; {how}"
         if data.startswith(b"5\r\nhello"):
             return "fail", f"the application got the raw chunked framing {_show(data)}: not decoded; {how}"

@@ -31,6 +31,7 @@ from wsgitypes.server.connection import ClientDisconnected, FileWrapper
 from wsgitypes.server.engine import Engine, Timeouts
 from wsgitypes.server.http import Limits
 from wsgitypes.server.process import ListenError, listen, on_stop_signals, run_workers, show_address
+from wsgitypes.rules import check_script_name
 from wsgitypes.types import WSGIApplication
 from wsgitypes.validate import validator
 
@@ -64,8 +65,8 @@ def serve(
     """
     if workers < 1 or threads < 1:
         raise ValueError(f"workers and threads must be at least 1, got {workers} and {threads}")
-    if script_name.endswith("/") or (script_name and not script_name.startswith("/")):
-        raise ValueError(f"script_name must start with '/' and not end with one, got {script_name!r}")
+    if (problem := check_script_name(script_name)) is not None:
+        raise ValueError(f"script_name: {problem}")
     served = validator(app) if check else app
     listener = listen(host, port, backlog)
     try:

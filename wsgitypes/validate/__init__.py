@@ -145,9 +145,9 @@ def validator(
     * ``http_policy``: also report HTTP practice beyond PEP 3333 (Content-Type
       present, ETag quoted, ...).  These are logged, never raised.
     """
-    unknown = sorted(set(ignore) - rules.RULES.keys())
+    unknown = rules.unknown_rule_ids(ignore)
     if unknown:
-        raise ValueError(f"unknown rule ids in ignore: {', '.join(unknown)}")
+        raise ValueError(f"ignore: {unknown}")
     if not 0.0 <= sample <= 1.0:
         raise ValueError(f"sample must be between 0.0 and 1.0, got {sample!r}")
     if mode not in ("raise", "report"):

@@ -13,32 +13,15 @@ passed the full check once is accepted by the fast path afterwards.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
 
 from wsgitypes import rules
+from wsgitypes.rules import REQUIRED_KEYS, check_content_length, check_path_info, check_script_name
 from wsgitypes.streams import is_error_stream, is_input_stream
 from wsgitypes.validate._report import Reporter
 
-REQUIRED_KEYS = frozenset(
-    {
-        "REQUEST_METHOD",
-        "SERVER_NAME",
-        "SERVER_PORT",
-        "SERVER_PROTOCOL",
-        "wsgi.version",
-        "wsgi.url_scheme",
-        "wsgi.input",
-        "wsgi.errors",
-        "wsgi.multithread",
-        "wsgi.multiprocess",
-        "wsgi.run_once",
-    }
-)
-_SCHEMES = frozenset({"http", "https"})
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _LEARN_LIMIT = 4096
 
 
@@ -62,7 +45,7 @@ def _learn_shape(environ: dict[str, Any]) -> None:
     ):
         # A tuple-returning getter even for one key, so join() always gets an iterable.
         # Extension keys with str values are joined too: every environ str is Latin-1.
-        cgi = [key for key in keys if "." not in key or (type(environ[key]) is str and key != "wsgi.url_scheme")]
+        cgi = [key for key in keys if rules.is_cgi_key(key) or (type(environ[key]) is str and key != "wsgi.url_scheme")]
         _shapes[keys] = itemgetter(*cgi, *cgi) if len(cgi) == 1 else itemgetter(*cgi)
 
 
@@ -79,14 +62,11 @@ def environ_looks_right(environ: Any) -> bool:
         text = "".join(cgi_values(env))
         if not text.isascii():
             text.encode("latin-1")
-        script = env.get("SCRIPT_NAME")
-        path = env.get("PATH_INFO")
-        length = env.get("CONTENT_LENGTH")
         return bool(
             _fixed_values(env) in _fixed_ok
-            and (not script or (script[0] == "/" and script != "/"))
-            and (not path or path[0] == "/")
-            and (not length or (length.isascii() and length.isdigit()))
+            and check_script_name(env.get("SCRIPT_NAME", "")) is None
+            and check_path_info(env.get("PATH_INFO", "")) is None
+            and check_content_length(env.get("CONTENT_LENGTH", "")) is None
             and is_input_stream(env["wsgi.input"])
             and is_error_stream(env["wsgi.errors"])
             and callable(env.get("wsgi.file_wrapper", len))
@@ -113,38 +93,34 @@ def check_environ(environ: Any, report: Reporter) -> None:
             problem = rules.check_latin1(value)
             if problem:
                 report.violation(rules.ENVIRON_LATIN1, f"environ[{key!r}]: {problem}", env)
-        elif "." not in key:
+        elif rules.is_cgi_key(key):
             report.violation(rules.ENVIRON_CGI_STR, f"environ[{key!r}] is {type(value).__name__}: {value!r}", env)
     if _check_values(env, report) and len(_fixed_ok) < _LEARN_LIMIT:
         _fixed_ok.add(_fixed_values(env))
     _learn_shape(env)
 
 
+def _text_problem(env: dict[Any, Any], key: str, check: Callable[[str], str | None]) -> str | None:
+    """``check``'s verdict on ``env[key]`` when it is a str (other types are environ-cgi-str's)."""
+    value = env.get(key)
+    return check(value) if isinstance(value, str) else None
+
+
 def _check_values(env: dict[Any, Any], report: Reporter) -> bool:
     """Report broken value rules; True when the values the fast path learns all passed."""
     fixed_ok = REQUIRED_KEYS <= env.keys()
-    method = env.get("REQUEST_METHOD")
-    if not (isinstance(method, str) and _TOKEN.fullmatch(method)):
-        fixed_ok = False
-        if "REQUEST_METHOD" in env:
-            report.violation(rules.ENVIRON_METHOD, f"REQUEST_METHOD is {method!r}", env)
-    port, name = env.get("SERVER_PORT"), env.get("SERVER_NAME")
-    if not (isinstance(port, str) and port.isascii() and port.isdigit()):
-        fixed_ok = False
-        if "SERVER_PORT" in env:
-            report.violation(rules.ENVIRON_SERVER, f"SERVER_PORT is {port!r}", env)
-    if not (isinstance(name, str) and name):
-        fixed_ok = False
-        if "SERVER_NAME" in env:
-            report.violation(rules.ENVIRON_SERVER, f"SERVER_NAME is {name!r}", env)
-    script, path = env.get("SCRIPT_NAME"), env.get("PATH_INFO")
-    if isinstance(script, str) and script and (script[0] != "/" or script == "/"):
-        report.violation(rules.ENVIRON_PATH, f"SCRIPT_NAME is {script!r}", env)
-    if isinstance(path, str) and path and path[0] != "/":
-        report.violation(rules.ENVIRON_PATH, f"PATH_INFO is {path!r}", env)
-    length = env.get("CONTENT_LENGTH")
-    if isinstance(length, str) and length and not (length.isascii() and length.isdigit()):
-        report.violation(rules.ENVIRON_CONTENT_LENGTH, f"CONTENT_LENGTH is {length!r}", env)
+    for key, rule, check in _LEARNED_CHECKS:
+        value = env.get(key)
+        problem = check(value) if isinstance(value, str) else f"{key} is {value!r}"
+        if problem:
+            fixed_ok = False
+            if key in env:
+                report.violation(rule, problem, env)
+    for key, check in (("SCRIPT_NAME", check_script_name), ("PATH_INFO", check_path_info)):
+        if (problem := _text_problem(env, key, check)) is not None:
+            report.violation(rules.ENVIRON_PATH, problem, env)
+    if (problem := _text_problem(env, "CONTENT_LENGTH", check_content_length)) is not None:
+        report.violation(rules.ENVIRON_CONTENT_LENGTH, problem, env)
     for key in ("HTTP_CONTENT_LENGTH", "HTTP_CONTENT_TYPE"):
         if key in env:
             report.violation(rules.ENVIRON_NO_HTTP_CONTENT, f"environ has {key}", env)
@@ -153,11 +129,6 @@ def _check_values(env: dict[Any, Any], report: Reporter) -> bool:
         fixed_ok = False
         if "wsgi.version" in env:
             report.violation(rules.ENVIRON_VERSION, f"wsgi.version is {version!r}", env)
-    scheme = env.get("wsgi.url_scheme")
-    if not isinstance(scheme, str) or scheme not in _SCHEMES:  # unhashable values too
-        fixed_ok = False
-        if "wsgi.url_scheme" in env:
-            report.violation(rules.ENVIRON_URL_SCHEME, f"wsgi.url_scheme is {env['wsgi.url_scheme']!r}", env)
     if "wsgi.input" in env and not is_input_stream(env["wsgi.input"]):
         report.violation(rules.ENVIRON_INPUT, f"wsgi.input is {env['wsgi.input']!r}", env)
     if "wsgi.errors" in env and not is_error_stream(env["wsgi.errors"]):
@@ -165,3 +136,12 @@ def _check_values(env: dict[Any, Any], report: Reporter) -> bool:
     if not callable(env.get("wsgi.file_wrapper", len)):
         report.violation(rules.ENVIRON_FILE_WRAPPER, f"wsgi.file_wrapper is {env['wsgi.file_wrapper']!r}", env)
     return fixed_ok
+
+
+# The checked values the fast path learns (see _fixed_values), with their rules.
+_LEARNED_CHECKS: tuple[tuple[str, rules.Rule, Callable[[str], str | None]], ...] = (
+    ("REQUEST_METHOD", rules.ENVIRON_METHOD, rules.check_method),
+    ("SERVER_PORT", rules.ENVIRON_SERVER, rules.check_server_port),
+    ("SERVER_NAME", rules.ENVIRON_SERVER, rules.check_server_name),
+    ("wsgi.url_scheme", rules.ENVIRON_URL_SCHEME, rules.check_url_scheme),
+)

@@ -32,20 +32,10 @@ _NOT_STARTED = ""
 _CONTENT_LENGTH_NAMES = {"Content-Length", "content-length", "CONTENT-LENGTH", "Content-length"}
 
 
-def _problems(checks: Iterable[tuple[rules.Rule, str]]) -> list[tuple[rules.Rule, str]]:
-    """Run each rule's check on its value; keep the ones that failed, with their messages."""
-    found = []
-    for rule, value in checks:
-        problem = rule.check(value) if rule.check else None
-        if problem:
-            found.append((rule, problem))
-    return found
-
-
 def _status_problems(status: object) -> list[tuple[rules.Rule, str]]:
     if not isinstance(status, str):
         return [(rules.STATUS_STR, f"status {status!r} is {type(status).__name__}")]
-    return _problems((rule, status) for rule in (rules.STATUS_CHARS, rules.STATUS_LATIN1, rules.STATUS_FORMAT))
+    return rules.status_problems(status)
 
 
 def _header_problems(header: object) -> list[tuple[rules.Rule, str]]:
@@ -54,7 +44,7 @@ def _header_problems(header: object) -> list[tuple[rules.Rule, str]]:
     name, value = header
     if not isinstance(name, str) or not isinstance(value, str):
         return [(rules.HEADER_TUPLE, f"header {header!r:.80} holds {type(name).__name__}, {type(value).__name__}")]
-    return _problems(((rules.HEADER_NAME, name), (rules.HOP_BY_HOP, name), (rules.HEADER_VALUE, value)))
+    return rules.header_problems(name, value)
 
 
 def _exc_info_ok(exc_info: object) -> bool:
@@ -175,9 +165,9 @@ class Exchange:
         for header in headers:
             if header in _headers_ok:
                 continue
-            if type(header) is tuple and len(header) == 2 and header[0] in _CONTENT_LENGTH_NAMES:
+            if type(header) is tuple and len(header) == 2 and header[0] in _CONTENT_LENGTH_NAMES and self.content_length is None:
                 value = header[1]
-                if type(value) is str and value.isascii() and value.isdigit():
+                if type(value) is str and rules.check_response_content_length(value) is None:
                     self.content_length = value
                     continue
             return False
@@ -187,8 +177,11 @@ class Exchange:
         status_problems = _status_problems(status)
         for rule, problem in status_problems:
             self.violation(rule, problem)
-        if isinstance(status, str) and len(_statuses_ok) < _LEARN_LIMIT and not status_problems:
-            _statuses_ok.add(status)
+        if isinstance(status, str) and not status_problems:
+            if (out_of_range := rules.check_status_code_range(status)) is not None:
+                self.violation(rules.POLICY_STATUS_RANGE, out_of_range)  # never learned, so never skipped
+            elif len(_statuses_ok) < _LEARN_LIMIT:
+                _statuses_ok.add(status)
         if type(headers) is not list:
             self.violation(rules.HEADERS_LIST, f"response_headers is {type(headers).__name__}: {headers!r:.80}")
             if not isinstance(headers, Iterable):
@@ -202,16 +195,13 @@ class Exchange:
                 continue
             name, value = header
             if name.lower() == "content-length":
+                if self.content_length is not None:
+                    self.violation(rules.CONTENT_LENGTH_HEADER, f"a second Content-Length ({self.content_length!r}, then {value!r})")
                 self.content_length = value
-                self._check_policy_content_length(value)
             elif name.lower() == "etag" and not _etag_quoted(value):
                 self._check_policy_etag(value)  # never learned, so every response with it is reported
             elif len(_headers_ok) < _LEARN_LIMIT:
                 _headers_ok.add(header)
-
-    def _check_policy_content_length(self, value: str) -> None:
-        if not (value.isascii() and value.isdigit()):
-            self.violation(rules.POLICY_CONTENT_LENGTH, f"Content-Length is {value!r}")
 
     def _check_policy_etag(self, value: str) -> None:
         if not _etag_quoted(value):
@@ -319,13 +309,10 @@ class Exchange:
 
     def _length_checked(self) -> bool:
         """Content-Length must match the body, except where HTTP lets them differ."""
-        code = self.status[:3]
         return (
-            self.method != "HEAD"
-            and code not in ("204", "304")
-            and code[:1] != "1"
-            and self.content_length is not None
-            and self.content_length.isdecimal()  # int() takes it ("²".isdigit() but int("²") fails)
+            self.content_length is not None
+            and not rules.body_forbidden(self.method, self.status)
+            and rules.check_response_content_length(self.content_length) is None
         )
 
     def _exhausted(self) -> None:
@@ -346,12 +333,12 @@ class Exchange:
             self._check_policy_body()
 
     def _check_policy_body(self) -> None:
-        code = self.status[:3]
-        if self.sent and (code in ("204", "304") or code[:1] == "1"):
+        no_body_status = rules.body_forbidden(None, self.status)
+        if self.sent and no_body_status:
             self.violation(rules.POLICY_NO_BODY_STATUS, f"a {self.status!r} response has {self.sent} body bytes")
-        if self.content_length is not None and (code == "204" or code[:1] == "1"):
+        if self.content_length is not None and rules.content_length_forbidden(self.status):
             self.violation(rules.POLICY_NO_BODY_STATUS, f"a {self.status!r} response has Content-Length")
-        if self.sent and code not in ("204", "304") and code[:1] != "1" and not _has_content_type(self.headers):
+        if self.sent and not no_body_status and not _has_content_type(self.headers):
             self.violation(rules.POLICY_CONTENT_TYPE, f"a {self.status!r} response has {self.sent} body bytes and no Content-Type")
 
     def close(self) -> None:
