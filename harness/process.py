@@ -46,11 +46,10 @@ Command = Callable[[Address], list[str]]
 class ServerFailed(RuntimeError):
     """The server exited, or did not accept a connection, before it was ready."""
 
-    def __init__(self, message: str, log: str, status: int | None) -> None:
-        super().__init__(f"{message}:\n{log}")
-        self.reason = message
+    def __init__(self, reason: str, log: str) -> None:
+        super().__init__(f"{reason}:\n{log}")
+        self.reason = reason
         self.log = log
-        self.status = status  # the exit status, None if it was still running
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -187,6 +186,11 @@ def start(
     """
     workdir = Path(tempfile.mkdtemp(prefix="harness-"))
     address = Address(path=str(workdir / "server.sock")) if unix else Address(host, free_port(host))
+    try:
+        argv = command(address)
+    except BaseException:  # an address the server cannot take
+        shutil.rmtree(workdir)
+        raise
     log_path = log or workdir / "server.log"
     full_env = {
         **os.environ,
@@ -196,14 +200,14 @@ def start(
     }
     with open(log_path, "wb") as out:
         process = subprocess.Popen(
-            command(address), cwd=cwd, env=full_env, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True
+            argv, cwd=cwd, env=full_env, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True
         )
     server = Server(process, address, log_path, workdir)
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
             server.stop()
-            raise ServerFailed(f"the server exited with status {process.returncode} before accepting connections", server.log(), process.returncode)
+            raise ServerFailed(f"the server exited with status {process.returncode} before accepting connections", server.log())
         try:
             server.connect(timeout=1.0).close()
             return server
@@ -211,7 +215,7 @@ def start(
             pass
         if time.monotonic() > deadline:
             server.stop()
-            raise ServerFailed(f"the server accepted no connection within {timeout:g} s", server.log(), None)
+            raise ServerFailed(f"the server accepted no connection within {timeout:g} s", server.log())
         time.sleep(0.05)
 
 
