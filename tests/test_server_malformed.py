@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 import select
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
