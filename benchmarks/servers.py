@@ -1,12 +1,13 @@
 """Our server against its peers on loopback, driven by wrk, interleaved in one run.
 
-    python benchmarks/servers.py                 # about 6 minutes on 2 cores
-    python benchmarks/servers.py --quick         # smoke run, under a minute
-    python benchmarks/servers.py --rounds 5 --duration 5 --connections 16 --no-memory
+    python -m benchmarks.servers                 # about 6 minutes on 2 cores
+    python -m benchmarks.servers --quick         # smoke run, under a minute
+    python -m benchmarks.servers --rounds 5 --duration 5 --connections 16 --no-memory
 
-Servers (all on 127.0.0.1, each on a free port, all serving ``benchmarks/apps.py:app``):
+Run from the repository root (it imports :mod:`harness`, which starts every server).
+Servers (all on 127.0.0.1, each on a free port, all serving ``benchmarks.apps:app``):
 
-* wsgitypes, PEP 3333 checks on:  ``python -m wsgitypes serve apps:app --workers 2`` (default 8 threads)
+* wsgitypes, PEP 3333 checks on:  ``python -m wsgitypes serve benchmarks.apps:app --workers 2`` (default 8 threads)
 * wsgitypes, ``--no-check``:      the same, without the checks, so their cost is visible
 * gunicorn gthread:               ``-k gthread -w 2 --threads 4``
 * waitress:                       default 4 threads; ``--connection-limit 2000`` (default 100)
@@ -40,7 +41,6 @@ import argparse
 import os
 import re
 import resource
-import signal
 import socket
 import statistics
 import subprocess
@@ -50,8 +50,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+import harness
+from benchmarks.apps import HELLO, MIB
+from harness import Command, cheroot, gunicorn, ours, waitress, wsgiref
+
+APP = "benchmarks.apps:app"
 KEEPALIVE = 60  # seconds, for every server
 
 OURS, OURS_NOCHECK, GUNICORN, WAITRESS, WSGIREF, CHEROOT = (
@@ -65,82 +68,40 @@ OURS, OURS_NOCHECK, GUNICORN, WAITRESS, WSGIREF, CHEROOT = (
 PEERS = (GUNICORN, WAITRESS, WSGIREF, CHEROOT)
 
 
-def command(name: str, port: int) -> list[str]:
-    python = sys.executable
+def command(name: str) -> Command:
     if name in (OURS, OURS_NOCHECK):
         extra = ["--no-check"] if name == OURS_NOCHECK else []
-        return [python, "-m", "wsgitypes", "serve", "apps:app", "--host", "127.0.0.1", "--port", str(port),
-                "--workers", "2", "--threads", "8", "--timeout-keepalive", str(KEEPALIVE), "--log-level", "warning", *extra]
+        return ours(APP, "--workers", "2", "--threads", "8", "--timeout-keepalive", str(KEEPALIVE), "--log-level", "warning", *extra)
     if name == GUNICORN:
-        return [python, "-m", "gunicorn", "-k", "gthread", "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}",
-                "--keep-alive", str(KEEPALIVE), "--log-level", "warning", "apps:app"]
+        return gunicorn(APP, "-w", "2", "--threads", "4", "--keep-alive", str(KEEPALIVE), "--log-level", "warning", worker="gthread")
     if name == WAITRESS:
-        return [python, "-m", "waitress", f"--listen=127.0.0.1:{port}", f"--channel-timeout={KEEPALIVE}",
-                "--connection-limit=2000", "--asyncore-use-poll", "apps:app"]
+        return waitress(APP, f"--channel-timeout={KEEPALIVE}", "--connection-limit=2000", "--asyncore-use-poll")
     if name == WSGIREF:
-        return [python, str(HERE / "apps.py"), "wsgiref", str(port)]
+        return wsgiref(APP, "--quiet")
     if name == CHEROOT:
-        return [python, str(HERE / "apps.py"), "cheroot", str(port), str(KEEPALIVE)]
+        return cheroot(APP, "--keep-alive", str(KEEPALIVE))
     raise ValueError(name)
 
 
-# --- starting and stopping servers ------------------------------------------------------
+# --- starting servers -----------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def log_path(logs: Path, name: str, run: str) -> Path:
+    return logs / f"{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}-{run}.log"
 
 
-@dataclass
-class Server:
-    name: str
-    port: int
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
-def start(name: str, logs: Path) -> Server:
-    port = free_port()
-    log = logs / (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".log")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE), str(ROOT)]), PYTHONUNBUFFERED="1")
-    with open(log, "ab") as out:
-        process = subprocess.Popen(command(name, port), cwd=HERE, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    server = Server(name, port, process, log)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            status, body = http_request(port, "GET", "/", b"")
-            if status == 200 and body == b"Hello, world!":
-                check_server(server)
-                return server
-        except OSError:
-            time.sleep(0.1)
-    stop(server)
-    raise SystemExit(f"{name} did not start; see {log}:\n{log.read_text()[-2000:]}")
-
-
-def stop(server: Server) -> None:
-    process = server.process
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # the session start() created for it
-            process.wait()
-    for pid in descendants(process.pid):  # a worker left behind
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+def start(name: str, log: Path) -> harness.Server:
+    """Start server ``name`` (:mod:`harness`) and check that every scenario answers correctly."""
+    try:
+        server = harness.start(command(name), log=log)
+    except harness.ServerFailed as failed:
+        raise SystemExit(f"{name} did not start; see {log}:\n{failed.log[-2000:]}") from None
+    try:
+        check_server(name, server.port)
+    except BaseException:
+        server.stop()
+        raise
+    return server
 
 
 def http_request(port: int, method: str, path: str, body: bytes) -> tuple[int, bytes]:
@@ -174,15 +135,15 @@ def read_response(sock: socket.socket, until_close: bool = False) -> tuple[int, 
     return status, rest
 
 
-def check_server(server: Server) -> None:
+def check_server(name: str, port: int) -> None:
     """Every scenario answers correctly before anything is timed."""
-    from apps import MIB
-
-    status, body = http_request(server.port, "GET", "/1mib", b"")
-    assert status == 200 and body == MIB, f"{server.name}: GET /1mib -> {status}, {len(body)} bytes"
+    status, body = http_request(port, "GET", "/", b"")
+    assert status == 200 and body == HELLO, f"{name}: GET / -> {status}, {body[:100]!r}"
+    status, body = http_request(port, "GET", "/1mib", b"")
+    assert status == 200 and body == MIB, f"{name}: GET /1mib -> {status}, {len(body)} bytes"
     payload = os.urandom(1 << 20)
-    status, body = http_request(server.port, "POST", "/echo", payload)
-    assert status == 200 and body == payload, f"{server.name}: POST /echo -> {status}, {len(body)} bytes"
+    status, body = http_request(port, "POST", "/echo", payload)
+    assert status == 200 and body == payload, f"{name}: POST /echo -> {status}, {len(body)} bytes"
 
 
 # --- process trees and memory --------------------------------------------------------------
@@ -241,7 +202,7 @@ class Memory:
 
 
 def measure_idle(name: str, logs: Path, count: int, hold: float) -> Memory:
-    server = start(name, logs)
+    server = start(name, log_path(logs, name, "memory"))
     try:
         for _ in range(20):
             http_request(server.port, "GET", "/", b"")
@@ -278,7 +239,7 @@ def measure_idle(name: str, logs: Path, count: int, hold: float) -> Memory:
         failures = ", ".join(f"{n} {kind}" for kind, n in errors.items()) or "-"
         return Memory(name, base_rss, base_pss, peak_rss, peak_pss, processes, opened, still_open, failures)
     finally:
-        stop(server)
+        server.stop()
 
 
 def is_open(sock: socket.socket) -> bool:
@@ -464,7 +425,7 @@ def raise_fd_limit() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.servers", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median is reported (default: %(default)s)")
     parser.add_argument("--duration", type=float, default=4.0, help="seconds per wrk run (default: %(default)s)")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds of wrk per server and scenario before the rounds (default: %(default)s)")
@@ -486,7 +447,6 @@ def main() -> None:
         if OURS not in names:
             names.insert(0, OURS)
     raise_fd_limit()
-    sys.path.insert(0, str(HERE))
     print(versions())
     print(f"start: {load()}")
     logs = Path(tempfile.mkdtemp(prefix="wsgitypes-bench-"))
@@ -494,25 +454,25 @@ def main() -> None:
     lua.write_text(POST_LUA)
 
     if not args.memory_only:
-        servers: list[Server] = []
+        servers: dict[str, harness.Server] = {}
         try:
             for name in names:
-                servers.append(start(name, logs))
+                servers[name] = start(name, log_path(logs, name, "throughput"))
             wrk_args = f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s"
             results = Results()
 
             def run_all(seconds: float, record: bool) -> None:
                 for scenario, (_, path, script) in SCENARIOS.items():
-                    for server in servers:
+                    for name, server in servers.items():
                         cpu_before = tree_cpu(server.process.pid)
                         run = wrk(server.url + path, lua if script else None, args.threads, args.connections, seconds)
                         if run.requests:
                             run.cpu_us = (tree_cpu(server.process.pid) - cpu_before) / run.requests * 1e6
                         if record:
-                            results.add(scenario, server.name, run)
-                        for other in servers:  # a crashed server would skew everything after it
-                            if other.process.poll() is not None:
-                                raise SystemExit(f"{other.name} exited; see {other.log}")
+                            results.add(scenario, name, run)
+                        for other, running in servers.items():  # a crashed server would skew everything after it
+                            if running.process.poll() is not None:
+                                raise SystemExit(f"{other} exited; see {running.log_path}")
 
             if args.warmup > 0:
                 run_all(args.warmup, record=False)
@@ -520,8 +480,8 @@ def main() -> None:
                 print(f"round {number}/{args.rounds}: {load()}", flush=True)
                 run_all(args.duration, record=True)
         finally:
-            for server in servers:
-                stop(server)
+            for server in servers.values():
+                server.stop()
         print_throughput(results, names, args.rounds, wrk_args)
         print_goals(results, names)
 

@@ -1,1 +1,1 @@
-"""The WSGI server conformance matrix: ``python conformance/matrix.py`` (see docs/conformance.md)."""
+"""The WSGI server conformance matrix: ``python -m conformance.matrix`` (see docs/conformance.md)."""

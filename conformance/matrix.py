@@ -2,13 +2,14 @@
 
 ::
 
-    python conformance/matrix.py                       # every server; writes docs/conformance.md
-    python conformance/matrix.py --only waitress uwsgi --output -   # a few, to stdout
-    python conformance/matrix.py --list                # the servers and whether they are installed
+    python -m conformance.matrix                       # every server; writes docs/conformance.md
+    python -m conformance.matrix --only waitress uwsgi --output -   # a few, to stdout
+    python -m conformance.matrix --list                # the servers and whether they are installed
 
-Each server is started on 127.0.0.1 (a free port) with ``wsgitypes.probe:app``, the
-probe driver runs its battery against it, and the server is stopped (its process group
-gets SIGTERM, then SIGKILL).  Then the validator's deployment recipes
+Run from the repository root (it imports :mod:`harness`).  Each server is started by
+:mod:`harness` on 127.0.0.1 (a free port) with ``wsgitypes.probe:app``, the probe driver
+runs its battery against it, and the server is stopped (SIGTERM, then SIGKILL to its
+process group).  Then the validator's deployment recipes
 (``conformance/recipe_app.py``) are served by gunicorn, waitress, uWSGI and mod_wsgi
 with the command lines docs/validator.md gives, and checked.
 
@@ -29,8 +30,6 @@ import os
 import platform
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -38,19 +37,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+import harness
+from harness import REPO_ROOT as REPO, Command
+from wsgitypes.probe import CHECKS, ProbeError, Report, probe, server_rules
+from wsgitypes.probe._http import ConnectFailed, build_request, exchange, request_framing
+from wsgitypes.rules import RULES
 
-from wsgitypes.probe import CHECKS, ProbeError, Report, probe, server_rules  # noqa: E402
-from wsgitypes.probe._http import ConnectFailed, build_request, exchange, request_framing  # noqa: E402
-from wsgitypes.rules import RULES  # noqa: E402
-
-PY = sys.executable
-BIN = Path(PY).parent
-START_TIMEOUT = 40.0
+BIN = Path(sys.executable).parent
+START_TIMEOUT = 40.0  # Apache and uWSGI take their time
 STOP_TIMEOUT = 10.0
 DOC = REPO / "docs" / "conformance.md"
+PROBE_APP = "wsgitypes.probe:app"
 
 
 @dataclass
@@ -64,7 +61,7 @@ class Context:
 class Server:
     name: str
     title: str
-    command: Callable[[Context, int], list[str]]
+    command: Callable[[Context], Command]
     version: Callable[[Context], str | None]
     missing: Callable[[Context], str | None] = lambda context: None
     note: str = ""
@@ -93,15 +90,11 @@ def _needs(*modules: str) -> Callable[[Context], str | None]:
     return missing
 
 
-def _launch(server: str) -> Callable[[Context, int], list[str]]:
-    return lambda context, port: [PY, "-m", "conformance.launch", server, str(port)]
+_GUNICORN = ("--workers", "2", "--timeout", "30", "--graceful-timeout", "2", "--no-control-socket")
 
 
-_GUNICORN = ["--workers", "2", "--timeout", "30", "--graceful-timeout", "2", "--no-control-socket"]
-
-
-def _gunicorn(*extra: str, app: str = "wsgitypes.probe:app") -> Callable[[Context, int], list[str]]:
-    return lambda context, port: [PY, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *_GUNICORN, *extra, app]
+def _gunicorn(*extra: str, worker: str = "sync", app: str = PROBE_APP) -> Callable[[Context], Command]:
+    return lambda context: harness.gunicorn(app, *_GUNICORN, *extra, worker=worker)
 
 
 def _uwsgi_missing(context: Context) -> str | None:
@@ -112,10 +105,8 @@ def _uwsgi_version(context: Context) -> str | None:
     return _dist("uwsgi")(context)
 
 
-def _uwsgi(*extra: str, app: str = "wsgitypes.probe:app") -> Callable[[Context, int], list[str]]:
-    return lambda context, port: [str(BIN / "uwsgi"), "--http", f"127.0.0.1:{port}", "--module", app,
-                                  "--chdir", str(REPO), "--master", "--processes", "2", "--threads", "2",
-                                  "--die-on-term", "--need-app", *extra]
+def _uwsgi(*extra: str, app: str = PROBE_APP) -> Callable[[Context], Command]:
+    return lambda context: harness.uwsgi(app, "--chdir", str(REPO), "--master", "--processes", "2", "--threads", "2", *extra)
 
 
 def _as_root() -> bool:
@@ -160,13 +151,12 @@ def _mod_wsgi_version(context: Context) -> str | None:
     return f"{done.stdout.strip()} (Apache {found.group(1) if found else '?'})"
 
 
-def _mod_wsgi(*extra: str, target: list[str] | None = None) -> Callable[[Context, int], list[str]]:
-    def command(context: Context, port: int) -> list[str]:
+def _mod_wsgi(*extra: str, target: list[str] | None = None) -> Callable[[Context], Command]:
+    def command(context: Context) -> Command:
         entry = target or ["--application-type", "module", "wsgitypes.probe", "--callable-object", "app"]
         user = ["--user", "www-data", "--group", "www-data"] if _as_root() else []
-        return [str(_mod_wsgi_express(context)), "start-server", *entry, "--host", "127.0.0.1", "--port", str(port),
-                "--server-root", str(context.workdir / f"mod_wsgi-{port}"), "--log-to-terminal",
-                "--processes", "2", "--threads", "4", "--python-path", str(REPO), "--locale", "C.UTF-8", *user, *extra]
+        return harness.mod_wsgi(entry, "--processes", "2", "--threads", "4", "--python-path", str(REPO), "--locale", "C.UTF-8",
+                                *user, *extra, express=_mod_wsgi_express(context), server_root=context.workdir)
 
     return command
 
@@ -176,31 +166,28 @@ def _wsgitypes_version(context: Context) -> str | None:
 
 
 SERVERS = [
-    Server("wsgiref", "wsgiref.simple_server", _launch("wsgiref"), lambda context: platform.python_version(),
-           note="the standard library's reference server (Python version shown)",
+    Server("wsgiref", "wsgiref.simple_server", lambda context: harness.wsgiref(PROBE_APP),
+           lambda context: platform.python_version(), note="the standard library's reference server (Python version shown)",
            started_as="make_server('127.0.0.1', PORT, app).serve_forever()"),
-    Server("werkzeug", "Werkzeug dev server", _launch("werkzeug"), _dist("werkzeug"), _needs("werkzeug"),
+    Server("werkzeug", "Werkzeug dev server", lambda context: harness.werkzeug(PROBE_APP), _dist("werkzeug"), _needs("werkzeug"),
            started_as="werkzeug.serving.run_simple('127.0.0.1', PORT, app, threaded=True)"),
-    Server("waitress", "waitress", lambda context, port: [PY, "-m", "waitress", "--host=127.0.0.1", f"--port={port}",
-                                                           "--threads=4", "wsgitypes.probe:app"],
+    Server("waitress", "waitress", lambda context: harness.waitress(PROBE_APP, "--threads=4"),
            _dist("waitress"), _needs("waitress"), started_as="waitress-serve --threads=4"),
-    Server("gunicorn-sync", "gunicorn (sync)", _gunicorn("--worker-class", "sync"), _dist("gunicorn"), _needs("gunicorn"),
+    Server("gunicorn-sync", "gunicorn (sync)", _gunicorn(), _dist("gunicorn"), _needs("gunicorn"),
            started_as="gunicorn --workers 2 --worker-class sync"),
-    Server("gunicorn-gthread", "gunicorn (gthread)", _gunicorn("--worker-class", "gthread", "--threads", "4"),
+    Server("gunicorn-gthread", "gunicorn (gthread)", _gunicorn("--threads", "4", worker="gthread"),
            _dist("gunicorn"), _needs("gunicorn"), started_as="gunicorn --workers 2 --worker-class gthread --threads 4"),
-    Server("cheroot", "cheroot", _launch("cheroot"), _dist("cheroot"), _needs("cheroot"),
+    Server("cheroot", "cheroot", lambda context: harness.cheroot(PROBE_APP, "--threads", "4"), _dist("cheroot"), _needs("cheroot"),
            started_as="cheroot.wsgi.Server(('127.0.0.1', PORT), app, numthreads=4).start()"),
-    Server("netius", "netius", _launch("netius"), _dist("netius"), _needs("netius"),
+    Server("netius", "netius", lambda context: harness.netius(PROBE_APP), _dist("netius"), _needs("netius"),
            started_as="netius.servers.WSGIServer(app=app).serve(host='127.0.0.1', port=PORT)"),
-    Server("bjoern", "bjoern", _launch("bjoern"), _dist("bjoern"), _needs("bjoern"),
+    Server("bjoern", "bjoern", lambda context: harness.bjoern(PROBE_APP), _dist("bjoern"), _needs("bjoern"),
            started_as="bjoern.run(app, '127.0.0.1', PORT)"),
     Server("uwsgi", "uWSGI", _uwsgi(), _uwsgi_version, _uwsgi_missing,
            started_as="uwsgi --http 127.0.0.1:PORT --module wsgitypes.probe:app --master --processes 2 --threads 2"),
     Server("mod_wsgi", "mod_wsgi", _mod_wsgi(), _mod_wsgi_version, _apache_missing,
            started_as="mod_wsgi-express start-server --processes 2 --threads 4 (daemon mode)"),
-    Server("wsgitypes", "wsgitypes (ours)",
-           lambda context, port: [PY, "-m", "wsgitypes", "serve", "wsgitypes.probe:app", "--host", "127.0.0.1",
-                                  "--port", str(port)],
+    Server("wsgitypes", "wsgitypes (ours)", lambda context: harness.ours(PROBE_APP),
            _wsgitypes_version, started_as="python -m wsgitypes serve wsgitypes.probe:app"),
 ]
 
@@ -208,10 +195,10 @@ RECIPE_APP = "conformance.recipe_app:application"
 RECIPES = [
     Server("gunicorn-sync", "gunicorn (sync)", _gunicorn(app=RECIPE_APP), _dist("gunicorn"), _needs("gunicorn"),
            started_as=f"gunicorn {RECIPE_APP}"),
-    Server("gunicorn-gthread", "gunicorn (gthread)", _gunicorn("--worker-class", "gthread", "--threads", "4", app=RECIPE_APP),
+    Server("gunicorn-gthread", "gunicorn (gthread)", _gunicorn("--threads", "4", worker="gthread", app=RECIPE_APP),
            _dist("gunicorn"), _needs("gunicorn"), started_as=f"gunicorn --worker-class gthread --threads 4 {RECIPE_APP}"),
     Server("waitress", "waitress",
-           lambda context, port: [str(BIN / "waitress-serve"), f"--listen=127.0.0.1:{port}", RECIPE_APP],
+           lambda context: harness.waitress(RECIPE_APP),
            _dist("waitress"), _needs("waitress"), started_as=f"waitress-serve --listen=127.0.0.1:PORT {RECIPE_APP}"),
     Server("uwsgi", "uWSGI", _uwsgi("--wsgi-manage-chunked-input", app=RECIPE_APP), _uwsgi_version, _uwsgi_missing,
            started_as=f"uwsgi --http :PORT --module {RECIPE_APP} --wsgi-manage-chunked-input"),
@@ -227,58 +214,24 @@ RECIPES = [
 # --- running a server -------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@dataclass
-class Running:
-    process: subprocess.Popen[bytes]
-    log: Path
-    port: int
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(STOP_TIMEOUT)
-        try:  # children left behind in the group (Apache, uWSGI workers)
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-def start(server: Server, context: Context, path: str) -> Running | str:
-    """Start ``server``; wait until ``path`` answers.  A Running, or why it did not start."""
-    port = free_port()
-    log = context.log_dir / f"{server.name}-{port}.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    with open(log, "wb") as out:
-        process = subprocess.Popen(server.command(context, port), cwd=REPO, env=env, stdin=subprocess.DEVNULL,
-                                   stdout=out, stderr=out, start_new_session=True)
-    running = Running(process, log, port)
+def start(server: Server, context: Context, path: str, run: str) -> harness.Server | str:
+    """Start ``server`` and wait until ``path`` answers (uWSGI's router and Apache accept
+    connections before their workers can answer).  The server, or why it did not start."""
+    try:
+        running = harness.start(server.command(context), log=context.log_dir / f"{run}-{server.name}.log", timeout=START_TIMEOUT)
+    except harness.ServerFailed as failed:
+        tail = " | ".join(failed.log.strip().splitlines()[-3:])
+        return f"{failed.reason}: {tail[-300:]}"
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = " | ".join(running.text().strip().splitlines()[-3:])
-            return f"exited with status {process.returncode} at start: {tail[-300:]}"
         try:
-            response = exchange("127.0.0.1", port, build_request("GET", path.encode(), f"127.0.0.1:{port}"), timeout=5)
+            response = exchange("127.0.0.1", running.port, build_request("GET", path.encode(), running.address.netloc), timeout=5)
             if response.status and response.status < 500:
                 return running
         except ConnectFailed:
             pass
         time.sleep(0.2)
-    running.stop()
+    running.stop(STOP_TIMEOUT)
     return f"did not answer {path} within {START_TIMEOUT:g} s"
 
 
@@ -300,16 +253,16 @@ def run_probe(server: Server, context: Context) -> Outcome:
         outcome.problem = reason
         return outcome
     outcome.version = server.version(context)
-    running = start(server, context, "/probe/ping")
+    running = start(server, context, "/probe/ping", "probe")
     if isinstance(running, str):
         outcome.problem = running
         return outcome
     try:
-        outcome.report = probe(f"http://127.0.0.1:{running.port}", timeout=15, stall=2.0)
+        outcome.report = probe(running.url, timeout=15, stall=2.0)
     except ProbeError as exc:
         outcome.problem = f"probe failed: {exc}"
     finally:
-        running.stop()
+        running.stop(STOP_TIMEOUT)
     return outcome
 
 
@@ -359,7 +312,7 @@ def run_recipe(server: Server, context: Context) -> RecipeOutcome:
         outcome.problem = reason
         return outcome
     outcome.version = server.version(context)
-    running = start(server, context, "/good/hello")
+    running = start(server, context, "/good/hello", "recipe")
     if isinstance(running, str):
         outcome.problem = running
         return outcome
@@ -385,14 +338,14 @@ def run_recipe(server: Server, context: Context) -> RecipeOutcome:
         checks["file"] = (status == 200 and body == FILE_CONTENT, f"{status}, {len(body)} bytes {why}")
         status, body, why = _get(port, "GET", "/broken-raise/")
         time.sleep(1.0)  # let the server flush its log
-        log = running.text()
+        log = running.log()
         answered = f"{status}" if status else f"no response: {why}"
         checks["raise"] = (status in (500, 0) and "WSGIViolation" in log and "[hop-by-hop]" in log, answered)
         notes["raise"] = answered
         before = log.count("[hop-by-hop]")
         status, body, why = _get(port, "GET", "/broken-report/")
         time.sleep(1.0)
-        log = running.text()
+        log = running.log()
         logged = log.count("[hop-by-hop]") > before
         checks["report"] = (logged and status in (200, 500), f"{status}, {'logged' if logged else 'not in the log'}")
         if status != 200:  # the server refused the header itself (waitress does)
@@ -402,7 +355,7 @@ def run_recipe(server: Server, context: Context) -> RecipeOutcome:
     except ConnectFailed as exc:
         outcome.problem = f"stopped answering: {exc}"
     finally:
-        running.stop()
+        running.stop(STOP_TIMEOUT)
     return outcome
 
 
@@ -418,9 +371,9 @@ def render(outcomes: list[Outcome], recipes: list[RecipeOutcome], seconds: float
     lines = [
         "# WSGI server conformance",
         "",
-        "<!-- Generated by conformance/matrix.py. Do not edit by hand: run `python conformance/matrix.py`. -->",
+        "<!-- Generated by conformance/matrix.py. Do not edit by hand: run `python -m conformance.matrix`. -->",
         "",
-        "**Regenerate:** `python conformance/matrix.py` (starts every server below on 127.0.0.1, "
+        "**Regenerate:** `python -m conformance.matrix` from the repository root (starts every server below on 127.0.0.1, "
         f"about {max(1, round(seconds / 60))} min; writes this file).",
         "",
         "Each server runs the probe application `wsgitypes.probe:app`, and the probe driver",
@@ -541,7 +494,8 @@ _PROBE_NOTES = """## The probe
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m conformance.matrix", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="*", help="server names (default: all)")
     parser.add_argument("--output", default=str(DOC), help="where to write the document ('-' for stdout)")
     parser.add_argument("--workdir", default=str(Path(os.environ.get("TMPDIR", "/tmp")) / "wsgitypes-conformance"))

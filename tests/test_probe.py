@@ -17,14 +17,11 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
-import os
 import re
-import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,14 +29,13 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
+from harness import REPO_ROOT, Command, Server, free_port, gunicorn, ours, waitress
 from wsgitypes.probe import CHECKS, Report, app, probe, server_rules
 from wsgitypes.probe._http import Response, build_request, exchange
 from wsgitypes.probe.cli import main
 from wsgitypes.rules import RULES
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 STALL = 0.5  # how long an input test waits before half-closing; short, for the blocking wsgiref cases
-START_TIMEOUT = 20.0
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -328,74 +324,34 @@ def test_broken_rule_details_say_what_was_seen() -> None:
 
 # --- real servers in subprocesses -----------------------------------------------------
 
-_GUNICORN = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "2", "--timeout", "20",
-             "--graceful-timeout", "2", "--no-control-socket", "--log-level", "info"]
-SERVERS: dict[str, list[str]] = {
-    "waitress": [sys.executable, "-m", "waitress", "--host=127.0.0.1", "--port=0", "--threads=4"],
-    "gunicorn-sync": [*_GUNICORN, "--worker-class", "sync"],
-    "gunicorn-gthread": [*_GUNICORN, "--worker-class", "gthread", "--threads", "4"],
+PROBE_APP = "wsgitypes.probe:app"
+_GUNICORN = ("--workers", "2", "--timeout", "20", "--graceful-timeout", "2", "--no-control-socket", "--log-level", "info")
+SERVERS: dict[str, Command] = {
+    "waitress": waitress(PROBE_APP, "--threads=4"),
+    "gunicorn-sync": gunicorn(PROBE_APP, *_GUNICORN),
+    "gunicorn-gthread": gunicorn(PROBE_APP, *_GUNICORN, "--threads", "4", worker="gthread"),
 }
-_LISTENING = re.compile(r"(?:Listening at:|Serving on) http://127\.0\.0\.1:(\d+)")
 
 
 @pytest.mark.parametrize("name", sorted(SERVERS))
-def test_real_server_breaks_no_rule(name: str, tmp_path: Path) -> None:
-    log = tmp_path / f"{name}.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "WSGITYPES_PROBE_STATE": str(tmp_path / "state")}
-    with open(log, "wb") as out:
-        process = subprocess.Popen([*SERVERS[name], "wsgitypes.probe:app"], cwd=REPO_ROOT, env=env,
-                                   stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not (found := _LISTENING.search(log.read_text(errors="replace"))):
-            assert process.poll() is None, log.read_text(errors="replace")
-            assert time.monotonic() < deadline, f"{name} did not start:\n{log.read_text(errors='replace')}"
-            time.sleep(0.05)
-        report = probe(f"http://127.0.0.1:{found.group(1)}", timeout=10, stall=2.0)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
+def test_real_server_breaks_no_rule(name: str, tmp_path: Path, start_server: Callable[..., Server]) -> None:
+    server = start_server(SERVERS[name], env={"WSGITYPES_PROBE_STATE": str(tmp_path / "state")})
+    report = probe(server.url, timeout=10, stall=2.0)
+    server.stop()
     assert report.failures == [], report.to_text()
     results = _by_id(report)
     assert results["exc-info-reraise"][0] == "pass" and results["close-called"][0] == "pass"
     assert results["input-chunked"][0] == "pass", results["input-chunked"]
     # The deliberate exc_info error reached the server's log: the application did not trap it.
-    assert "deliberate error for the exc_info test" in log.read_text(errors="replace")
+    assert "deliberate error for the exc_info test" in server.log()
 
 
-def test_wsgitypes_server_passes_every_rule_via_the_cli(tmp_path: Path) -> None:
+def test_wsgitypes_server_passes_every_rule_via_the_cli(start_server: Callable[..., Server]) -> None:
     """The issue's demonstration: ``python -m wsgitypes probe URL --json`` against our server."""
-    port = _free_port()
-    log = tmp_path / "wsgitypes.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "wsgitypes", "serve", "wsgitypes.probe:app", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO_ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            assert process.poll() is None, log.read_text(errors="replace")
-            assert time.monotonic() < deadline, f"our server did not start:\n{log.read_text(errors='replace')}"
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        done = subprocess.run([sys.executable, "-m", "wsgitypes", "probe", f"http://127.0.0.1:{port}", "--json"],
-                              cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
+    server = start_server(ours(PROBE_APP))
+    done = subprocess.run([sys.executable, "-m", "wsgitypes", "probe", server.url, "--json"],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    server.stop()
     assert done.returncode == 0, done.stdout + done.stderr
     out = json.loads(done.stdout)
     statuses = [entry["status"] for entry in out["rules"]]
@@ -429,13 +385,6 @@ def test_cli_text_table_and_failure_exit(capsys: pytest.CaptureFixture[str]) -> 
     assert "21 pass, 1 fail, 0 skip" in out
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
     code = main(argv)
     captured = capsys.readouterr()
@@ -446,7 +395,7 @@ def _one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
 
 
 def test_cli_unreachable(capsys: pytest.CaptureFixture[str]) -> None:
-    err = _one_line_error(capsys, [f"http://127.0.0.1:{_free_port()}"])
+    err = _one_line_error(capsys, [f"http://127.0.0.1:{free_port()}"])
     assert "cannot connect to 127.0.0.1" in err and "refused" in err.lower()
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from serverproc import REPO_ROOT, exchange, running_server
+from harness import REPO_ROOT, ours, serve
 from test_server_http import split_response
 
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
@@ -57,7 +57,7 @@ def test_mistakes_are_one_line_and_exit_2(arguments: list[str], expected: str, t
 
 
 def test_port_in_use_is_one_line() -> None:
-    with running_server("tests.apps.serving:app") as server:
+    with serve(ours("tests.apps.serving:app")) as server:
         result = run_cli("serve", "tests.apps.serving:app", "--port", str(server.port))
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert f"cannot listen on 127.0.0.1:{server.port}: Address already in use" in result.stderr
@@ -79,35 +79,33 @@ def test_app_specs_load_from_the_working_directory(spec: str, tmp_path: Path) ->
         "class holder:\n    app = staticmethod(application)\n"
         "def make():\n    return application\n"
     )
-    command = [sys.executable, "-m", "wsgitypes", "serve", spec, "--port", "0"]
-    env = {"PYTHONPATH": str(REPO_ROOT)}
-    with running_server(command=command, env=env, cwd=tmp_path) as server:
-        raw, _ = exchange(server, b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    with serve(ours(spec), env={"PYTHONPATH": str(REPO_ROOT)}, cwd=tmp_path) as server:
+        raw, _ = server.exchange(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
     assert split_response(raw)[2].endswith(b"plain")
 
 
 def test_demo_app_is_served_when_no_app_is_named() -> None:
-    with running_server() as server:
-        raw, _ = exchange(server, b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    with serve(ours()) as server:
+        raw, _ = server.exchange(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
         status, headers, body = split_response(raw)
         assert status == 200 and headers["content-type"].startswith("text/plain")
         assert b"PATH_INFO" in body and b"PEP 3333 checks: on" in body
-        raw, _ = exchange(server, b"GET / HTTP/1.1\r\nHost: t\r\nAccept: text/html\r\nConnection: close\r\n\r\n")
+        raw, _ = server.exchange(b"GET / HTTP/1.1\r\nHost: t\r\nAccept: text/html\r\nConnection: close\r\n\r\n")
         status, headers, body = split_response(raw)
         assert headers["content-type"].startswith("text/html") and b"<table>" in body and b"environ-required" in body
-        raw, _ = exchange(server, b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nConnection: close\r\n\r\nping")
+        raw, _ = server.exchange(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nConnection: close\r\n\r\nping")
         assert split_response(raw)[2].endswith(b"ping")
         for page in (b"/stream", b"/write"):
-            raw, _ = exchange(server, b"GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n" % page)
+            raw, _ = server.exchange(b"GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n" % page)
             assert split_response(raw)[0] == 200
-        raw, _ = exchange(server, b"GET /broken HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        raw, _ = server.exchange(b"GET /broken HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
         assert split_response(raw)[0] == 500
     assert "[status-format]" in server.log()
 
 
 def test_access_log_is_common_log_format() -> None:
-    with running_server("tests.apps.serving:app", "--access-log") as server:
-        exchange(server, b"GET /hello?x=1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    with serve(ours("tests.apps.serving:app", "--access-log")) as server:
+        server.exchange(b"GET /hello?x=1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
         server.stop()
     line = next(line for line in server.log().splitlines() if "GET /hello" in line)
     assert line.startswith("127.0.0.1 - - [") and line.endswith('] "GET /hello?x=1 HTTP/1.1" 200 13'), line

@@ -1,8 +1,8 @@
 """Real gunicorn running our worker classes (``-k wsgitypes.gunicorn.Worker`` and
 ``UncheckedWorker``), with real sockets on 127.0.0.1 (issue 4).
 
-``gunicorn -w 2 --threads 4 -b 127.0.0.1:0 tests.apps.serving:app`` as a subprocess
-(:mod:`tests.serverproc` reads the port from gunicorn's "Listening at:" line): hello,
+``gunicorn -k WORKER -w 2 --threads 4 tests.apps.serving:app`` as a subprocess on
+127.0.0.1 (:mod:`harness`): hello,
 a chunked upload and a 1 MiB download compared by SHA-256, keep-alive reuse, a
 malformed request (400, then the connection closes), an application that breaks
 PEP 3333 (500 from the checked worker, served by the unchecked one), and SIGTERM to
@@ -15,34 +15,28 @@ import hashlib
 import http.client
 import json
 import signal
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from tests.apps.serving import HELLO, pseudo_random  # noqa: E402
-from tests.serverproc import RunningServer, exchange, running_server  # noqa: E402
+from harness import UNCHECKED_WORKER, WORKER, Command, Server, gunicorn, serve
+from tests.apps.serving import HELLO, pseudo_random
 
 pytest.importorskip("gunicorn")
 pytest.importorskip("httptools")
 
-WORKERS = ["wsgitypes.gunicorn.Worker", "wsgitypes.gunicorn.UncheckedWorker"]
+WORKERS = [WORKER, UNCHECKED_WORKER]
 
 
-def _gunicorn(worker: str, app: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "gunicorn", "-k", worker, "-w", "2", "--threads", "4", "-b", "127.0.0.1:0", "--graceful-timeout", "10", *extra, app]
+def _gunicorn(worker: str, app: str, *extra: str) -> Command:
+    return gunicorn(app, "-w", "2", "--threads", "4", "--graceful-timeout", "10", *extra, worker=worker)
 
 
 @pytest.fixture(scope="module", params=WORKERS, ids=["Worker", "UncheckedWorker"])
-def gunicorn(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
-    with running_server(command=_gunicorn(request.param, "tests.apps.serving:app", "--keep-alive", "10")) as server:
+def gunicorn_server(request: pytest.FixtureRequest) -> Iterator[Server]:
+    with serve(_gunicorn(request.param, "tests.apps.serving:app", "--keep-alive", "10")) as server:
         yield server
         code = server.stop()
         log = server.log()
@@ -50,12 +44,12 @@ def gunicorn(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
     assert "Traceback" not in log, log
 
 
-def _connection(server: RunningServer) -> http.client.HTTPConnection:
+def _connection(server: Server) -> http.client.HTTPConnection:
     return http.client.HTTPConnection("127.0.0.1", server.port, timeout=15.0)
 
 
-def test_hello(gunicorn: RunningServer) -> None:
-    connection = _connection(gunicorn)
+def test_hello(gunicorn_server: Server) -> None:
+    connection = _connection(gunicorn_server)
     try:
         connection.request("GET", "/hello")
         response = connection.getresponse()
@@ -65,10 +59,10 @@ def test_hello(gunicorn: RunningServer) -> None:
         connection.close()
 
 
-def test_chunked_upload(gunicorn: RunningServer) -> None:
+def test_chunked_upload(gunicorn_server: Server) -> None:
     data = pseudo_random(3 * 1024 * 1024 + 17, 41)
     pieces = (data[i : i + 100_003] for i in range(0, len(data), 100_003))
-    connection = _connection(gunicorn)
+    connection = _connection(gunicorn_server)
     try:
         connection.request("POST", "/upload", body=pieces)  # an iterable without a length: chunked
         response = connection.getresponse()
@@ -79,9 +73,9 @@ def test_chunked_upload(gunicorn: RunningServer) -> None:
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
-def test_download(gunicorn: RunningServer, chunked: bool) -> None:
+def test_download(gunicorn_server: Server, chunked: bool) -> None:
     size = 1 << 20
-    connection = _connection(gunicorn)
+    connection = _connection(gunicorn_server)
     try:
         connection.request("GET", f"/download?size={size}&seed=5" + "&chunked=1" * chunked)
         response = connection.getresponse()
@@ -96,8 +90,8 @@ def test_download(gunicorn: RunningServer, chunked: bool) -> None:
         connection.close()
 
 
-def test_keepalive_reuse(gunicorn: RunningServer) -> None:
-    connection = _connection(gunicorn)
+def test_keepalive_reuse(gunicorn_server: Server) -> None:
+    connection = _connection(gunicorn_server)
     try:
         ports = set()
         for n in range(10):
@@ -112,8 +106,8 @@ def test_keepalive_reuse(gunicorn: RunningServer) -> None:
         connection.close()
 
 
-def test_malformed_request(gunicorn: RunningServer) -> None:
-    answer, closed = exchange(gunicorn, b"POST /upload HTTP/1.1\r\nHost: bad.test\r\nContent-Length: +5\r\n\r\nhello")
+def test_malformed_request(gunicorn_server: Server) -> None:
+    answer, closed = gunicorn_server.exchange(b"POST /upload HTTP/1.1\r\nHost: bad.test\r\nContent-Length: +5\r\n\r\nhello")
     assert answer.startswith(b"HTTP/1.1 400 "), answer[:200]
     assert closed
 
@@ -122,8 +116,8 @@ def test_malformed_request(gunicorn: RunningServer) -> None:
 def test_rule_broken_by_the_application(worker: str) -> None:
     """``headers_as_lists`` gives start_response lists, not tuples: the checked worker
     logs the WSGIViolation and answers 500; the unchecked one serves the response."""
-    with running_server(command=_gunicorn(worker, "tests.apps.broken:headers_as_lists")) as server:
-        answer, _ = exchange(server, b"GET / HTTP/1.1\r\nHost: broken.test\r\nConnection: close\r\n\r\n")
+    with serve(_gunicorn(worker, "tests.apps.broken:headers_as_lists")) as server:
+        answer, _ = server.exchange(b"GET / HTTP/1.1\r\nHost: broken.test\r\nConnection: close\r\n\r\n")
         assert server.stop() == 0
         log = server.log()
     if worker.endswith(".Worker"):
@@ -138,7 +132,7 @@ def test_rule_broken_by_the_application(worker: str) -> None:
 def test_sigterm_with_a_request_in_flight(worker: str) -> None:
     """SIGTERM to the master while /slow?seconds=2 runs: the request finishes with its
     full body and gunicorn exits 0 within its graceful timeout (10 s here)."""
-    with running_server(command=_gunicorn(worker, "tests.apps.serving:app")) as server:
+    with serve(_gunicorn(worker, "tests.apps.serving:app")) as server:
         result: list[tuple[int, bytes]] = []
 
         def slow() -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 import select
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -33,7 +32,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from serverproc import RunningServer, running_server
+from harness import Server, ours, read_until_close, serve
 from tests.apps.serving import HELLO
 from wsgitypes.server import Limits, Timeouts
 
@@ -54,15 +53,15 @@ READ_TIMEOUT = 6.0  # no case may keep a connection open longer (the server's ti
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[RunningServer]:
-    with running_server(APP, "--threads", "4", *SMALL_FLAGS) as running:
+def server() -> Iterator[Server]:
+    with serve(ours(APP, "--threads", "4", *SMALL_FLAGS)) as running:
         yield running
         assert "internal error" not in running.log(), running.log()  # a bug of ours, whatever the request
 
 
 @pytest.fixture(scope="module")
-def default_server() -> Iterator[RunningServer]:
-    with running_server(APP, "--threads", "2") as running:
+def default_server() -> Iterator[Server]:
+    with serve(ours(APP, "--threads", "2")) as running:
         yield running
 
 
@@ -130,19 +129,8 @@ def parse_responses(data: bytes) -> tuple[list[Response], bytes]:
     return responses, data
 
 
-def talk(server: RunningServer, raw: bytes, timeout: float = READ_TIMEOUT) -> tuple[bytes, bool]:
-    """Send ``raw`` on a new connection; everything read until the server closes (or
-    ``timeout``), and whether it closed."""
-    with server.connect(timeout) as sock:
-        try:
-            sock.sendall(raw)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # closed early: what it answered is still readable (or the reset says enough)
-        return read_until_close(sock, timeout)
-
-
-def app_calls(server: RunningServer) -> int:
-    data, _ = talk(server, b"GET /calls HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+def app_calls(server: Server) -> int:
+    data, _ = server.exchange(b"GET /calls HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", READ_TIMEOUT)
     responses, _ = parse_responses(data)
     assert len(responses) == 1 and responses[0].status == 200, data
     return int(responses[0].body)
@@ -434,14 +422,14 @@ def params(ids_and_values: list[tuple[str, object]]) -> list[object]:
 
 
 @pytest.mark.parametrize("item", params([(item.id, item) for item in REFUSED]))
-def test_refused(server: RunningServer, item: Case) -> None:
+def test_refused(server: Server, item: Case) -> None:
     assert_refused(server, item.raw, item.status, app_may_run=item.in_body)
 
 
-def assert_refused(server: RunningServer, raw: bytes, statuses: tuple[int, ...], *, app_may_run: bool = False) -> Response:
+def assert_refused(server: Server, raw: bytes, statuses: tuple[int, ...], *, app_may_run: bool = False) -> Response:
     """``raw`` (then :data:`FOLLOW`) gets exactly one complete error response, then the close."""
     before = app_calls(server)
-    data, closed = talk(server, raw + FOLLOW)
+    data, closed = server.exchange(raw + FOLLOW, READ_TIMEOUT)
     called = app_calls(server) - before
     responses, rest = parse_responses(data)
     facts = describe(data, closed, called)
@@ -510,9 +498,9 @@ ACCEPTED: list[Accepted] = [
 
 
 @pytest.mark.parametrize("item", params([(f"accepted/{item.id}", item) for item in ACCEPTED]))
-def test_accepted(server: RunningServer, item: Accepted) -> None:
+def test_accepted(server: Server, item: Accepted) -> None:
     before = app_calls(server)
-    data, closed = talk(server, item.raw + LAST)
+    data, closed = server.exchange(item.raw + LAST, READ_TIMEOUT)
     called = app_calls(server) - before
     responses, rest = parse_responses(data)
     facts = describe(data, closed, called)
@@ -553,9 +541,9 @@ PIPELINES: list[tuple[str, bytes, list[int]]] = [
 
 
 @pytest.mark.parametrize(("raw", "statuses"), params([(id, (raw, statuses)) for id, raw, statuses in PIPELINES]))
-def test_pipeline(server: RunningServer, raw: bytes, statuses: list[int]) -> None:
+def test_pipeline(server: Server, raw: bytes, statuses: list[int]) -> None:
     before = app_calls(server)
-    data, closed = talk(server, raw + FOLLOW)
+    data, closed = server.exchange(raw + FOLLOW, READ_TIMEOUT)
     called = app_calls(server) - before
     responses, rest = parse_responses(data)
     facts = describe(data, closed, called)
@@ -599,16 +587,16 @@ WITHIN_LIMITS: list[tuple[str, bytes, bytes]] = [
 
 
 @pytest.mark.parametrize(("raw", "body"), params([(id, (raw, body)) for id, raw, body in WITHIN_LIMITS]))
-def test_within_limits(server: RunningServer, raw: bytes, body: bytes) -> None:
+def test_within_limits(server: Server, raw: bytes, body: bytes) -> None:
     assert len(raw.split(b"\r\n")[0].split(b" ")[1]) <= LIMIT_REQUEST_LINE
-    data, closed = talk(server, raw + LAST)
+    data, closed = server.exchange(raw + LAST, READ_TIMEOUT)
     responses, rest = parse_responses(data)
     assert [response.status for response in responses] == [200, 200] and not rest and closed, data[:300]
     assert responses[0].body == body
 
 
 @flagged("limits/body-over-limit-arriving-later")
-def test_chunked_body_over_limit_arriving_after_the_head(server: RunningServer) -> None:
+def test_chunked_body_over_limit_arriving_after_the_head(server: Server) -> None:
     """The application is reading when the limit is crossed: it gets an error, the client a 413."""
     with server.connect(READ_TIMEOUT) as sock:
         sock.sendall(request(b"POST /upload HTTP/1.1", CHUNKED))
@@ -624,24 +612,7 @@ def test_chunked_body_over_limit_arriving_after_the_head(server: RunningServer) 
     assert (responses[0].header("connection") or "").lower() == "close"
 
 
-def read_until_close(sock: socket.socket, timeout: float) -> tuple[bytes, bool]:
-    deadline = time.monotonic() + timeout
-    chunks: list[bytes] = []
-    while (left := deadline - time.monotonic()) > 0:
-        sock.settimeout(left)
-        try:
-            data = sock.recv(65536)
-        except TimeoutError:
-            return b"".join(chunks), False
-        except ConnectionResetError:
-            return b"".join(chunks), True
-        if not data:
-            return b"".join(chunks), True
-        chunks.append(data)
-    return b"".join(chunks), False
-
-
-def first_answer_time(server: RunningServer, raw: bytes, timeout: float = 4.0) -> tuple[float, bytes, bool]:
+def first_answer_time(server: Server, raw: bytes, timeout: float = 4.0) -> tuple[float, bytes, bool]:
     """Send ``raw`` and nothing more: how long until the server answers, what it said, and
     whether it closed."""
     with server.connect(timeout) as sock:
@@ -663,7 +634,7 @@ UNTERMINATED: list[tuple[str, bytes, int]] = [
 
 
 @pytest.mark.parametrize(("raw", "status"), params([(id, (raw, status)) for id, raw, status in UNTERMINATED]))
-def test_limit_crossed_mid_line_is_refused_at_once(server: RunningServer, raw: bytes, status: int) -> None:
+def test_limit_crossed_mid_line_is_refused_at_once(server: Server, raw: bytes, status: int) -> None:
     """A limit is a bound on memory: crossing it is refused then, not when the line ends
     (or when the header timeout strikes)."""
     elapsed, data, closed = first_answer_time(server, raw)
@@ -676,13 +647,13 @@ def test_limit_crossed_mid_line_is_refused_at_once(server: RunningServer, raw: b
 # --- timeouts (1 s each, given as flags; the server checks them once a second) -------------
 
 
-def test_idle_connection_is_closed_after_the_keepalive_timeout(server: RunningServer) -> None:
+def test_idle_connection_is_closed_after_the_keepalive_timeout(server: Server) -> None:
     elapsed, data, closed = first_answer_time(server, b"", timeout=5.0)
     assert closed and data == b"", data
     assert 0.8 <= elapsed <= 3.0, elapsed
 
 
-def test_idle_keepalive_connection_is_closed_after_a_response(server: RunningServer) -> None:
+def test_idle_keepalive_connection_is_closed_after_a_response(server: Server) -> None:
     with server.connect(5.0) as sock:
         sock.sendall(request(b"GET /hello HTTP/1.1"))
         data = b""
@@ -696,7 +667,7 @@ def test_idle_keepalive_connection_is_closed_after_a_response(server: RunningSer
     assert 0.5 <= elapsed <= 3.0, elapsed
 
 
-def test_trickling_head_gets_408_within_the_header_timeout(server: RunningServer) -> None:
+def test_trickling_head_gets_408_within_the_header_timeout(server: Server) -> None:
     before = app_calls(server)
     head = request(b"GET /hello HTTP/1.1", b"X-Slow: " + b"s" * 80)
     with server.connect(5.0) as sock:
@@ -722,7 +693,7 @@ def test_trickling_head_gets_408_within_the_header_timeout(server: RunningServer
     assert app_calls(server) == before
 
 
-def test_incomplete_head_gets_408(server: RunningServer) -> None:
+def test_incomplete_head_gets_408(server: Server) -> None:
     elapsed, data, closed = first_answer_time(server, b"GET /hello HTTP/1.1\r\nHost: example.test\r\n", timeout=5.0)
     responses, rest = parse_responses(data)
     assert [response.status for response in responses] == [408] and not rest and closed, data
@@ -736,7 +707,7 @@ def test_incomplete_head_gets_408(server: RunningServer) -> None:
         pytest.param(request(b"POST /upload HTTP/1.1", CHUNKED, body=b"5\r\nhel"), id="chunked"),
     ],
 )
-def test_stalled_body_gets_408_and_the_close(server: RunningServer, raw: bytes) -> None:
+def test_stalled_body_gets_408_and_the_close(server: Server, raw: bytes) -> None:
     elapsed, data, closed = first_answer_time(server, raw, timeout=5.0)
     responses, rest = parse_responses(data)
     assert [response.status for response in responses] == [408] and not rest and closed, data
@@ -773,14 +744,14 @@ DEFAULT_LIMIT_CASES: list[tuple[str, bytes, int]] = [
 
 
 @pytest.mark.parametrize(("raw", "status"), params([(id, (raw, status)) for id, raw, status in DEFAULT_LIMIT_CASES]))
-def test_default_limits(default_server: RunningServer, raw: bytes, status: int) -> None:
-    data, closed = talk(default_server, raw + LAST)
+def test_default_limits(default_server: Server, raw: bytes, status: int) -> None:
+    data, closed = default_server.exchange(raw + LAST, READ_TIMEOUT)
     responses, rest = parse_responses(data)
     statuses = [response.status for response in responses]
     assert statuses == ([200, 200] if status == 200 else [status]) and not rest and closed, data[:300]
 
 
-def test_default_listen_backlog_is_at_least_1024(default_server: RunningServer) -> None:
+def test_default_listen_backlog_is_at_least_1024(default_server: Server) -> None:
     if shutil.which("ss") is None:
         pytest.skip("ss (iproute2) is not installed: the backlog of a listening socket is not visible otherwise")
     somaxconn = int(open("/proc/sys/net/core/somaxconn").read())

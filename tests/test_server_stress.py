@@ -1,7 +1,7 @@
 """Our server under load, with real sockets on 127.0.0.1 (issue 4).
 
 Each test starts ``python -m wsgitypes serve tests.apps.serving:app`` as a subprocess
-(:mod:`tests.serverproc`) and talks to it over TCP:
+(:mod:`harness`) and talks to it over TCP:
 
 * :func:`test_random_uploads_and_downloads`: 1,000 uploads and downloads of random
   sizes (0 to 8 MiB, log-uniform), request bodies chunked or with Content-Length,
@@ -33,22 +33,16 @@ import select
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from tests.apps.serving import HELLO, pseudo_random  # noqa: E402
-from tests.serverproc import RunningServer, running_server  # noqa: E402
+from harness import Server, ours, serve
+from tests.apps.serving import HELLO, pseudo_random
 
 pytest.importorskip("httptools")
 
@@ -56,11 +50,11 @@ APP = "tests.apps.serving:app"
 MIB = 1 << 20
 
 
-def _connection(server: RunningServer, timeout: float = 30.0) -> http.client.HTTPConnection:
+def _connection(server: Server, timeout: float = 30.0) -> http.client.HTTPConnection:
     return http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
 
 
-def _hello(server: RunningServer, connection: http.client.HTTPConnection | None = None) -> float:
+def _hello(server: Server, connection: http.client.HTTPConnection | None = None) -> float:
     """One GET /hello (on a new connection unless given one); returns how long it took."""
     started = time.monotonic()
     own = connection is None
@@ -134,7 +128,7 @@ class ClientStats:
     sockets: set[int] = field(default_factory=set)
 
 
-def _run_operations(server: RunningServer, operations: list[Operation], stats: ClientStats) -> None:
+def _run_operations(server: Server, operations: list[Operation], stats: ClientStats) -> None:
     connection = _connection(server)
     try:
         for operation in operations:
@@ -174,7 +168,7 @@ def test_random_uploads_and_downloads() -> None:
     plan = _operations()
     shares = [plan[n::CLIENT_THREADS] for n in range(CLIENT_THREADS)]
     stats = [ClientStats() for _ in shares]
-    with running_server(APP, "--workers", "2", "--threads", "4") as server:
+    with serve(ours(APP, "--workers", "2", "--threads", "4")) as server:
         started = time.monotonic()
         with ThreadPoolExecutor(CLIENT_THREADS) as pool:
             for future in [pool.submit(_run_operations, server, share, stat) for share, stat in zip(shares, stats)]:
@@ -200,7 +194,7 @@ def test_slow_clients_do_not_hold_threads() -> None:
     """200 connections send their heads a byte every 70 ms (2.8 s for the head but its
     last byte); four threads serve everyone else meanwhile, each hello well under 1 s.
     The heads are read by the event loop, so the trickle occupies no thread."""
-    with running_server(APP, "--threads", "4", "--timeout-header", "20") as server:
+    with serve(ours(APP, "--threads", "4", "--timeout-header", "20")) as server:
         slow = [server.connect() for _ in range(SLOW_CLIENTS)]
         stop = threading.Event()
         sent_bytes = 0
@@ -258,7 +252,7 @@ IN_FLIGHT = 6
 GRACEFUL = 10.0
 
 
-def _slow_request(server: RunningServer) -> tuple[int, bytes]:
+def _slow_request(server: Server) -> tuple[int, bytes]:
     connection = _connection(server, timeout=15.0)
     try:
         connection.request("GET", "/slow?seconds=2")
@@ -305,7 +299,7 @@ def test_graceful_stop(workers: str, signum: signal.Signals, group: bool) -> Non
     The signal goes to the server's main process (the master, with workers), or to its
     whole process group as Ctrl-C in a terminal does.  Six slow requests on four threads
     per worker: some may still be queued for a thread when the stop begins."""
-    with running_server(APP, "--workers", workers, "--threads", "4", "--timeout-keepalive", "30", "--timeout-graceful", str(GRACEFUL)) as server:
+    with serve(ours(APP, "--workers", workers, "--threads", "4", "--timeout-keepalive", "30", "--timeout-graceful", str(GRACEFUL))) as server:
         idle = [_connection(server) for _ in range(4)]
         for connection in idle:
             _hello(server, connection)
@@ -336,13 +330,14 @@ def test_graceful_stop(workers: str, signum: signal.Signals, group: bool) -> Non
             results = [future.result(timeout=GRACEFUL + 5) for future in futures]
         code = server.process.wait(GRACEFUL + 5)
         stopped = time.monotonic() - signalled
+        workers_gone = _group_gone(server.process)  # before the block's end kills what is left
         log = server.log()
     print(f"\nidle connections closed after {idle_closed:.2f} s; exited {code} after {stopped:.2f} s")
     assert results == [(200, b"slow")] * IN_FLIGHT
     assert late_answer == b"", f"a connection made after the stop signal was answered: {late_answer[:100]!r}"
     assert code == 0, log
     assert stopped < GRACEFUL, log
-    assert _group_gone(server.process), "a worker outlived the server"
+    assert workers_gone, "a worker outlived the server"
     assert "Traceback" not in log, log
 
 
@@ -373,7 +368,7 @@ def enough_descriptors() -> Iterator[None]:
 def test_many_idle_keepalive_connections(enough_descriptors: None) -> None:
     """1,000 connections each make one request and stay open, idle; a new client is still
     served at once, and the idle connections still work afterwards."""
-    with running_server(APP, "--workers", "2", "--threads", "4", "--timeout-keepalive", "30") as server:
+    with serve(ours(APP, "--workers", "2", "--threads", "4", "--timeout-keepalive", "30")) as server:
         started = time.monotonic()
         idle: list[http.client.HTTPConnection] = []
         try:
@@ -406,7 +401,7 @@ def test_many_idle_keepalive_connections(enough_descriptors: None) -> None:
 def test_new_connections_refused_during_graceful_stop(workers: str) -> None:
     """Once the stop has begun, a new client should be refused at once (so that it, or a
     load balancer, can go elsewhere) rather than wait for the in-flight requests."""
-    with running_server(APP, "--workers", workers, "--timeout-graceful", str(GRACEFUL)) as server:
+    with serve(ours(APP, "--workers", workers, "--timeout-graceful", str(GRACEFUL))) as server:
         with ThreadPoolExecutor(1) as pool:
             future = pool.submit(_slow_request, server)
             time.sleep(0.5)
@@ -422,7 +417,7 @@ def test_new_connections_refused_during_graceful_stop(workers: str) -> None:
 def test_response_after_stop_announces_close() -> None:
     """RFC 9112 §9.6: the last response on a connection the server is about to close
     carries ``Connection: close``, so the client does not send another request on it."""
-    with running_server(APP, "--timeout-graceful", str(GRACEFUL)) as server:
+    with serve(ours(APP, "--timeout-graceful", str(GRACEFUL))) as server:
         connection = _connection(server, timeout=15.0)
         try:
             connection.request("GET", "/slow?seconds=2")

@@ -21,28 +21,22 @@ import http.client
 import importlib
 import io
 import json
-import sys
 import threading
 import traceback
 from contextlib import contextmanager
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from tests.apps import FRAMEWORKS  # noqa: E402
-from tests.apps.common import ETAG, FILE_CONTENT, HELLO, JSON_DOC, STREAM_CHUNKS  # noqa: E402
-from wsgitypes import WSGIViolation  # noqa: E402
-from wsgitypes.validate import validator  # noqa: E402
-from wsgitypes.validate._report import Reporter  # noqa: E402
+from tests.apps import FRAMEWORKS
+from tests.apps.common import ETAG, FILE_CONTENT, HELLO, JSON_DOC, STREAM_CHUNKS
+from wsgitypes import WSGIViolation
+from wsgitypes.validate import validator
+from wsgitypes.validate._report import Reporter
 
 TIMEOUT = 10.0
 

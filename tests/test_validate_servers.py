@@ -9,48 +9,38 @@ the requests or after the server has shut down.
 
 Requests: hello (GET and HEAD), a 1 MiB JSON echo, a streamed body, a file (GET and
 HEAD, through the server's ``wsgi.file_wrapper``), and a ``Transfer-Encoding:
-chunked`` request body.  Servers listen on 127.0.0.1 port 0 and the tests read the
-port from the server's log.  Every wait is bounded and each server's process group is
-ended in the fixture's teardown.
+chunked`` request body.  :mod:`harness` starts each server on a free port of
+127.0.0.1; every wait is bounded and each server's process group is ended in the
+fixture's teardown.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+import harness
+from harness import WORKER, Command, gunicorn, ours, waitress
+from tests.apps import FRAMEWORKS
+from tests.apps.common import FILE_CONTENT, FILE_ENV, HELLO, STREAM_CHUNKS
+from wsgitypes.rules import RULES
 
-from tests.apps import FRAMEWORKS  # noqa: E402
-from tests.apps.common import FILE_CONTENT, FILE_ENV, HELLO, STREAM_CHUNKS  # noqa: E402
-from wsgitypes.rules import RULES  # noqa: E402
-
-START_TIMEOUT = 20.0
 REQUEST_TIMEOUT = 20.0
-STOP_TIMEOUT = 10.0
 
-_GUNICORN = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "1", "--timeout", "20",
-             "--graceful-timeout", "2", "--no-control-socket", "--log-level", "info"]
-SERVERS: dict[str, list[str]] = {
-    "gunicorn-sync": [*_GUNICORN, "--worker-class", "sync"],
-    "gunicorn-gthread": [*_GUNICORN, "--worker-class", "gthread", "--threads", "4"],
-    "waitress": [sys.executable, "-m", "waitress", "--host=127.0.0.1", "--port=0", "--threads=4"],
+_GUNICORN = ("--workers", "1", "--timeout", "20", "--graceful-timeout", "2", "--no-control-socket", "--log-level", "info")
+SERVERS: dict[str, Callable[[str], Command]] = {
+    "gunicorn-sync": lambda app: gunicorn(app, *_GUNICORN),
+    "gunicorn-gthread": lambda app: gunicorn(app, *_GUNICORN, "--threads", "4", worker="gthread"),
+    "waitress": lambda app: waitress(app, "--threads=4"),
     # ours, checks on (the app is validated twice), and our engine inside gunicorn
-    "wsgitypes": [sys.executable, "-m", "wsgitypes", "serve", "--port", "0", "--threads", "4", "--timeout-graceful", "2"],
-    "wsgitypes-gunicorn": [*_GUNICORN, "--worker-class", "wsgitypes.gunicorn.Worker", "--threads", "4"],
+    "wsgitypes": lambda app: ours(app, "--threads", "4", "--timeout-graceful", "2"),
+    "wsgitypes-gunicorn": lambda app: gunicorn(app, *_GUNICORN, "--threads", "4", worker=WORKER),
 }
 # What a violation looks like in a log: the exception's name (raise mode, in a traceback) or
 # its message "[rule-id] party LEVEL: ..." (report mode; gunicorn leaves Python logging
@@ -58,7 +48,6 @@ SERVERS: dict[str, list[str]] = {
 _VIOLATION = re.compile(
     r"WSGIViolation|wsgitypes\.validate|\[(?:" + "|".join(map(re.escape, RULES)) + r")\] (?:server|application) "
 )
-_LISTENING = re.compile(r"(?:Listening at:|Serving on| on) http://127\.0\.0\.1:(\d+)")  # gunicorn | waitress | ours
 
 # Frameworks that cannot read a chunked request body as gunicorn and wsgitypes pass it on:
 # decoded, with wsgi.input_terminated set and no CONTENT_LENGTH.  (waitress buffers the whole
@@ -75,18 +64,18 @@ STREAMING_INPUT = ("gunicorn-sync", "gunicorn-gthread", "wsgitypes", "wsgitypes-
 
 
 @dataclass
-class Server:
+class Served:
+    """One of :data:`SERVERS` serving one application."""
+
     name: str
     framework: str
-    process: subprocess.Popen[bytes]
-    stderr_path: Path
-    port: int = 0
+    server: harness.Server
 
-    def stderr(self) -> str:
-        return self.stderr_path.read_text(errors="replace")
+    def log(self) -> str:
+        return self.server.log()
 
     def connect(self) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
+        return http.client.HTTPConnection(self.server.host, self.server.port, timeout=REQUEST_TIMEOUT)
 
     def request(
         self, method: str, path: str, body: object = None, headers: dict[str, str] | None = None, **options: bool
@@ -102,52 +91,18 @@ class Server:
         return response, data
 
     def assert_no_violation(self, what: str) -> None:
-        log = self.stderr()
+        log = self.log()
         if _VIOLATION.search(log):
             pytest.fail(f"{self.name} serving {self.framework}, {what}: the server logged a violation:\n{log}", pytrace=False)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(STOP_TIMEOUT)
 
 
 def start(
     name: str, framework: str, tmp: Path, mode: str = "raise", module: str = "validated", report_to: str = "logging"
-) -> Server:
+) -> Served:
     """Start server ``name`` on ``tests.apps.<module>:<framework>_app``, or ``:application`` for ``""``."""
-    stderr_path = tmp / f"{name}-{framework or module}-{mode}-{report_to}.log"
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]),
-        "PYTHONUNBUFFERED": "1",
-        FILE_ENV: str(tmp / "data.bin"),
-        "WSGITYPES_VALIDATOR_MODE": mode,
-        "WSGITYPES_VALIDATOR_REPORT_TO": report_to,
-    }
-    with open(stderr_path, "wb") as stderr:
-        process = subprocess.Popen(
-            [*SERVERS[name], f"tests.apps.{module}:{f'{framework}_app' if framework else 'application'}"],
-            cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr, start_new_session=True,
-        )
-    server = Server(name, framework or module, process, stderr_path)
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        found = _LISTENING.search(server.stderr())
-        if found:
-            server.port = int(found.group(1))
-            break
-        if process.poll() is not None:
-            pytest.fail(f"{name} exited with {process.returncode}:\n{server.stderr()}", pytrace=False)
-        time.sleep(0.05)
-    else:
-        server.stop()
-        pytest.fail(f"{name} did not listen within {START_TIMEOUT} s:\n{server.stderr()}", pytrace=False)
-    return server
+    env = {FILE_ENV: str(tmp / "data.bin"), "WSGITYPES_VALIDATOR_MODE": mode, "WSGITYPES_VALIDATOR_REPORT_TO": report_to}
+    app = f"tests.apps.{module}:{f'{framework}_app' if framework else 'application'}"
+    return Served(name, framework or module, harness.start(SERVERS[name](app), env=env))
 
 
 @pytest.fixture(scope="module")
@@ -158,32 +113,30 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module", params=[(s, f) for s in SERVERS for f in FRAMEWORKS], ids=lambda p: f"{p[0]}-{p[1]}")
-def server(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[Server]:
+def server(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[Served]:
     name, framework = request.param
-    running = start(name, framework, data_dir)
+    served = start(name, framework, data_dir)
     try:
-        yield running
+        yield served
     finally:
-        running.stop()
-        if running.process.poll() is None:  # pragma: no cover - stop() escalates to SIGKILL
-            os.killpg(running.process.pid, signal.SIGKILL)
+        served.server.stop()
 
 
 # --- the requests -------------------------------------------------------------------
 
 
-def test_hello(server: Server) -> None:
+def test_hello(server: Served) -> None:
     response, body = server.request("GET", "/")
     assert (response.status, body) == (200, HELLO.encode())
 
 
-def test_hello_head(server: Server) -> None:
+def test_hello_head(server: Served) -> None:
     response, body = server.request("HEAD", "/")
     assert (response.status, body) == (200, b"")
     assert response.getheader("Content-Length") == str(len(HELLO))
 
 
-def test_keep_alive(server: Server) -> None:
+def test_keep_alive(server: Served) -> None:
     """Three requests on one connection (gunicorn sync closes it; http.client reconnects)."""
     connection = server.connect()
     try:
@@ -197,7 +150,7 @@ def test_keep_alive(server: Server) -> None:
     server.assert_no_violation("keep-alive")
 
 
-def test_post_echo_1mib(server: Server) -> None:
+def test_post_echo_1mib(server: Served) -> None:
     document = {"data": "x" * (1 << 20), "text": "é ✓"}
     payload = json.dumps(document).encode()
     response, body = server.request("POST", "/upload", payload, {"Content-Type": "application/json"})
@@ -205,24 +158,24 @@ def test_post_echo_1mib(server: Server) -> None:
     assert json.loads(body) == document
 
 
-def test_stream(server: Server) -> None:
+def test_stream(server: Served) -> None:
     response, body = server.request("GET", "/stream")
     assert (response.status, body) == (200, b"".join(STREAM_CHUNKS))
 
 
-def test_file(server: Server) -> None:
+def test_file(server: Served) -> None:
     response, body = server.request("GET", "/file")
     assert response.status == 200
     assert body == FILE_CONTENT
 
 
-def test_file_head(server: Server) -> None:
+def test_file_head(server: Served) -> None:
     response, body = server.request("HEAD", "/file")
     assert (response.status, body) == (200, b"")
     assert response.getheader("Content-Length") == str(len(FILE_CONTENT))
 
 
-def test_chunked_request_body(server: Server) -> None:
+def test_chunked_request_body(server: Served) -> None:
     document = {"chunked": True, "data": "y" * 50_000}
     payload = json.dumps(document).encode()
     parts = (payload[i : i + 8192] for i in range(0, len(payload), 8192))
@@ -237,10 +190,10 @@ def test_chunked_request_body(server: Server) -> None:
         assert json.loads(body) == document
 
 
-def test_stderr_clean_after_shutdown(server: Server) -> None:
+def test_stderr_clean_after_shutdown(server: Served) -> None:
     """Last: stop the server, so that anything logged late (a missing close()) is in the log."""
-    server.stop()
-    assert server.process.returncode is not None
+    server.server.stop()
+    assert server.server.process.returncode is not None
     server.assert_no_violation("shutdown")
 
 
@@ -259,22 +212,21 @@ def test_violation_reaches_the_log(name: str, mode: str, report_to: str, data_di
     report sinks end up in the same place here.  The wsgitypes servers check every request
     themselves (raise mode) around the recipe's validator, so they answer 500 either way.
     """
-    server = start(name, "", data_dir, mode, module="broken", report_to=report_to)
+    served = start(name, "", data_dir, mode, module="broken", report_to=report_to)
     try:
-        connection = server.connect()
+        connection = served.connect()
         try:
             connection.request("GET", "/")
             response = connection.getresponse()
             body = response.read()
         finally:
             connection.close()
-        server.stop()
-        log = server.stderr()
-        assert "[header-tuple] application MUST" in log, log
-        assert _VIOLATION.search(log)
-        if mode == "raise" or name.startswith("wsgitypes"):
-            assert response.status == 500 and "WSGIViolation" in log, log
-        else:
-            assert (response.status, body) == (200, b"ok\n"), log
     finally:
-        server.stop()
+        served.server.stop()
+    log = served.log()
+    assert "[header-tuple] application MUST" in log, log
+    assert _VIOLATION.search(log)
+    if mode == "raise" or name.startswith("wsgitypes"):
+        assert response.status == 500 and "WSGIViolation" in log, log
+    else:
+        assert (response.status, body) == (200, b"ok\n"), log
