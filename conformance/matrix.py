@@ -43,7 +43,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from wsgitypes.probe import CHECKS, ProbeError, Report, probe, server_rules  # noqa: E402
-from wsgitypes.probe._http import ConnectFailed, build_request, exchange, request_framing  # noqa: E402
+from wsgitypes.probe.client import ConnectFailed, build_request, request_framing, send_raw  # noqa: E402
 from wsgitypes.rules import RULES  # noqa: E402
 
 PY = sys.executable
@@ -272,7 +272,7 @@ def start(server: Server, context: Context, path: str) -> Running | str:
             tail = " | ".join(running.text().strip().splitlines()[-3:])
             return f"exited with status {process.returncode} at start: {tail[-300:]}"
         try:
-            response = exchange("127.0.0.1", port, build_request("GET", path.encode(), f"127.0.0.1:{port}"), timeout=5)
+            response = send_raw("127.0.0.1", port, build_request("GET", path.encode(), f"127.0.0.1:{port}"), timeout=5)
             if response.status and response.status < 500:
                 return running
         except ConnectFailed:
@@ -345,8 +345,8 @@ def _get(port: int, method: str, path: str, headers: list[tuple[str, bytes]] | N
          content_length: bool = True) -> tuple[int, bytes, str]:
     data = build_request(method, path.encode(), f"127.0.0.1:{port}", [*(headers or []), ("Connection", b"close")], body,
                          content_length=content_length)
-    response = exchange("127.0.0.1", port, data, method=method, timeout=20,
-                        framing=request_framing(method, headers, body, content_length=content_length))
+    response = send_raw("127.0.0.1", port, data, method=method, timeout=20,
+                        framing=request_framing(method, headers or (), body, content_length=content_length))
     return response.status, response.body, response.describe_failure()
 
 

@@ -33,7 +33,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 
 from wsgitypes.probe import CHECKS, Report, app, probe, server_rules
-from wsgitypes.probe._http import Response, build_request, exchange
+from wsgitypes.probe.client import RawResponse, build_request, send_raw
 from wsgitypes.probe.cli import main
 from wsgitypes.rules import RULES
 
@@ -508,14 +508,14 @@ def test_cli_needs_h11(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.M
     assert err == "wsgitypes probe: the probe needs h11: pip install 'wsgitypes[probe]'\n"
 
 
-def _answer(answer: bytes, method: str = "GET") -> Response:
+def _answer(answer: bytes, method: str = "GET") -> RawResponse:
     server = _RawServer([answer])
     framing = [("Content-Length", "0")] if method == "POST" else []
     request = build_request(method, b"/", "x")
-    return exchange("127.0.0.1", server.port, request, method=method, framing=framing, timeout=5, linger=0.2)
+    return send_raw("127.0.0.1", server.port, request, method=method, framing=framing, timeout=5, linger=0.2)
 
 
-def test_exchange_frames_responses_with_h11() -> None:
+def test_send_raw_frames_responses_with_h11() -> None:
     # a body sent in answer to HEAD is extra, not body
     response = _answer(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", "HEAD")
     assert (response.status, response.body, response.extra, response.complete) == (200, b"", b"hello", True)

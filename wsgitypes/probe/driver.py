@@ -1,6 +1,6 @@
 """The probe driver: a battery of HTTP requests to ``wsgitypes.probe:app``, judged rule by rule.
 
-:func:`probe` sends the requests over raw sockets (see :mod:`wsgitypes.probe._http`),
+:func:`probe` sends the requests over raw sockets (see :mod:`wsgitypes.probe.client`),
 reads the probe application's observations, and returns a :class:`Report`: one
 :class:`Result` for every server-side rule of :data:`wsgitypes.rules.RULES`, and one
 for each further check that PEP 3333's notes or HTTP ask of a server but the catalogue
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from wsgitypes.probe._http import ConnectFailed, Response, build_request, exchange, request_framing
+from wsgitypes.probe.client import ConnectFailed, RawResponse, build_request, request_framing, send_raw
 from wsgitypes.probe.app import MARKER, PAYLOAD
 from wsgitypes import rules
 from wsgitypes.rules import REQUIRED_KEYS, RULES, check_latin1
@@ -141,7 +141,7 @@ class _Seen:
 
     label: str
     method: str
-    response: Response
+    response: RawResponse
     data: dict[str, Any]
 
     def environ(self) -> dict[str, Any] | None:
@@ -265,7 +265,7 @@ class _Prober:
         self.stall = stall
         self.seen: list[_Seen] = []
         self.states: set[str] = set()
-        self.responses: dict[str, Response] = {}
+        self.responses: dict[str, RawResponse] = {}
 
     # -- sending ---------------------------------------------------------------------
 
@@ -284,13 +284,13 @@ class _Prober:
         timeout: float | None = None,
         content_length: bool = True,
         **options: Any,
-    ) -> Response:
-        data = build_request(method, target, self.netloc, headers, body, content_length=content_length)
+    ) -> RawResponse:
+        data = build_request(method, target, self.netloc, headers or (), body, content_length=content_length)
         if pipeline:
             data += self.pipelined()
-        framing = request_framing(method, headers, body, content_length=content_length)
+        framing = request_framing(method, headers or (), body, content_length=content_length)
         try:
-            response = exchange(self.host, self.port, data, method=method, framing=framing,
+            response = send_raw(self.host, self.port, data, method=method, framing=framing,
                                 timeout=timeout or self.timeout, **options)
         except ConnectFailed as exc:
             if not self.seen:
@@ -305,7 +305,7 @@ class _Prober:
         pads = [(f"X-Probe-Pad-{n}", b"p" * 24) for n in range(6)]
         return build_request("GET", self.path("/probe/ping?pipelined=1"), self.netloc, pads)
 
-    def observe(self, label: str, method: str, response: Response) -> _Seen | None:
+    def observe(self, label: str, method: str, response: RawResponse) -> _Seen | None:
         if not response.ok:
             return None
         try:
@@ -323,7 +323,7 @@ class _Prober:
         return seen
 
     def ask(self, label: str, method: str, target: bytes, headers: list[tuple[str, bytes]] | None = None,
-            body: bytes = b"", **options: Any) -> tuple[Response, _Seen | None]:
+            body: bytes = b"", **options: Any) -> tuple[RawResponse, _Seen | None]:
         response = self.send(label, method, target, headers, body, **options)
         return response, self.observe(label, method, response)
 
@@ -346,7 +346,7 @@ class _Prober:
         self.env_raw = self.ask("GET raw-byte path", "GET", self.path(b"/probe/env/raw\xe9"))
         self.errors = self.ask("GET errors", "GET", self.path("/probe/errors"))
 
-        self.inputs: dict[str, tuple[Response, _Seen | None]] = {}
+        self.inputs: dict[str, tuple[RawResponse, _Seen | None]] = {}
         octets = [("Content-Type", b"application/octet-stream")]
         for mode, body in (("size", _BODY), ("eof", _BODY), ("read-all", _BODY), ("readline", _LINES),
                            ("readline-size", b"abcdefgh\nij\n"), ("readlines", _LINES), ("iter", _LINES)):
@@ -379,7 +379,7 @@ class _Prober:
         report.checks = [self._judge_check(check_id) for check_id in CHECKS]
         return report
 
-    def _not_a_probe(self, response: Response) -> str:
+    def _not_a_probe(self, response: RawResponse) -> str:
         where = f"{self.url.rstrip('/')}/probe/ping"
         if not response.ok:
             return f"{where}: {response.describe_failure()}"
