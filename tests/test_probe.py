@@ -6,14 +6,17 @@
   CONTENT_LENGTH) passes every rule; then, for every server-side rule of the catalogue,
   a middleware posing as the server breaks exactly that rule, and the probe reports it.
 * waitress and gunicorn (sync, gthread), as subprocesses on 127.0.0.1: no rule fails.
-* The command line: JSON shape, text table, exit codes, and a clear one-line message for
-  an unreachable URL, a server that is not the probe, garbage, a malformed response, a
-  server that dies, and a missing h11.
+* The judges: a table entry for every server-side rule of the catalogue and nothing else;
+  the observations they judge are frozen.
+* The command line: JSON shape, text table with each rule's level, exit codes, and a clear
+  one-line message for an unreachable URL, a server that is not the probe, garbage, a
+  malformed response, a server that dies, and a missing h11.
 * The client's response framing (h11): HEAD, 1xx, HTTP/1.0, chunked, cut short, refused.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import io
 import json
@@ -33,8 +36,12 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 
 from wsgitypes.probe import CHECKS, Report, app, probe, server_rules
+from wsgitypes.probe.app import MARKER
+from wsgitypes.probe.battery import send_battery
 from wsgitypes.probe.client import RawResponse, build_request, send_raw
+from wsgitypes.probe.judges import CHECK_JUDGES, RULE_JUDGES, NotRevealable, Verdict, verdict
 from wsgitypes.probe.cli import main
+from wsgitypes.probe.observations import Observations
 from wsgitypes.rules import RULES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -88,9 +95,14 @@ def _failed(report: Report) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def wsgiref_report() -> Report:
+def wsgiref_observations() -> Observations:
     with Served(app) as served:
-        return probe(served.url, timeout=10, stall=STALL)
+        return send_battery(served.url, timeout=10, stall=STALL)
+
+
+@pytest.fixture(scope="module")
+def wsgiref_report(wsgiref_observations: Observations) -> Report:
+    return Report.judge(wsgiref_observations)
 
 
 def test_every_server_rule_is_reported_in_catalogue_order(wsgiref_report: Report) -> None:
@@ -296,6 +308,42 @@ def test_breakers_cover_every_server_rule() -> None:
     assert sorted(BREAKERS) == sorted(server_rules())
 
 
+# --- the judges ------------------------------------------------------------------------
+
+
+def test_judges_table_holds_every_server_rule_and_nothing_else() -> None:
+    server_side = {rule.id for rule in RULES.values() if rule.party == "server"}
+    assert {"input-eof", "environ-content-length", "environ-no-http-content"} <= server_side  # SHOULD, POLICY too
+    assert set(RULE_JUDGES) == server_side
+    assert set(RULE_JUDGES) <= set(RULES)
+    assert list(CHECK_JUDGES) == list(CHECKS)
+    assert not set(CHECKS) & set(RULES)  # a check is what the catalogue does not hold
+    assert all(check.party == "server" and check.id == check_id for check_id, check in CHECKS.items())
+
+
+def test_unrevealable_and_broken_judges_give_skip(wsgiref_observations: Observations) -> None:
+    assert verdict(NotRevealable("the server's threads are not visible"), wsgiref_observations) == Verdict(
+        "skip", "not revealable over HTTP: the server's threads are not visible")
+
+    def broken(seen: Observations) -> Verdict:
+        raise KeyError("gone")
+
+    assert verdict(broken, wsgiref_observations) == Verdict("skip", "could not judge: KeyError: 'gone'")
+
+
+def test_observations_are_frozen(wsgiref_observations: Observations) -> None:
+    seen = wsgiref_observations
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        seen.ping = seen.head  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        seen.head.response.status = 204  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        seen.inputs["eof"] = seen.head  # type: ignore[index]
+    assert seen.env_get.answer is not None and seen.env_get.answer.environ is not None
+    assert seen.env_get.answer.environ.text("QUERY_STRING") == "x=1&y=%C3%A9+z"
+    assert len(seen.replies) >= 20 and seen.replies[0] is seen.ping
+
+
 def test_conformant_wsgiref_passes_every_rule() -> None:
     with Served(conformant(app)) as served:
         report = probe(served.url, timeout=10, stall=STALL)
@@ -367,15 +415,17 @@ def test_real_server_breaks_no_rule(name: str, tmp_path: Path) -> None:
     assert "deliberate error for the exc_info test" in log.read_text(errors="replace")
 
 
-def test_wsgitypes_server_passes_every_rule_via_the_cli(tmp_path: Path) -> None:
-    """The issue's demonstration: ``python -m wsgitypes probe URL --json`` against our server."""
+@pytest.fixture(scope="module")
+def our_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Our server (``python -m wsgitypes serve``) serving the probe app in a subprocess: its URL."""
     port = _free_port()
-    log = tmp_path / "wsgitypes.log"
+    directory = tmp_path_factory.mktemp("our-server")
+    log = directory / "wsgitypes.log"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "WSGITYPES_PROBE_STATE": str(directory / "state")}
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "wsgitypes", "serve", "wsgitypes.probe:app", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO_ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-            start_new_session=True,
+            cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True,
         )
     try:
         deadline = time.monotonic() + START_TIMEOUT
@@ -387,8 +437,7 @@ def test_wsgitypes_server_passes_every_rule_via_the_cli(tmp_path: Path) -> None:
                 break
             except OSError:
                 time.sleep(0.1)
-        done = subprocess.run([sys.executable, "-m", "wsgitypes", "probe", f"http://127.0.0.1:{port}", "--json"],
-                              cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+        yield f"http://127.0.0.1:{port}"
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -396,6 +445,15 @@ def test_wsgitypes_server_passes_every_rule_via_the_cli(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
+
+
+def _run_cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", *argv], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_wsgitypes_server_passes_every_rule_via_the_cli(our_server: str) -> None:
+    """The issue's demonstration: ``python -m wsgitypes probe URL --json`` against our server."""
+    done = _run_cli("wsgitypes", "probe", our_server, "--json")
     assert done.returncode == 0, done.stdout + done.stderr
     out = json.loads(done.stdout)
     statuses = [entry["status"] for entry in out["rules"]]
@@ -413,8 +471,10 @@ def test_cli_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert isinstance(out["server"], str) and out["server"].startswith("WSGIServer/")
     assert [entry["rule"] for entry in out["rules"]] == server_rules()
     for entry in out["rules"] + out["checks"]:
-        assert set(entry) == {"rule", "status", "detail"}
+        assert set(entry) == {"rule", "level", "status", "detail"}
         assert entry["status"] in ("pass", "fail", "skip") and isinstance(entry["detail"], str)
+    assert [entry["level"] for entry in out["rules"]] == [RULES[rule_id].level for rule_id in server_rules()]
+    assert [entry["level"] for entry in out["checks"]] == [check.level for check in CHECKS.values()]
     assert out["summary"]["rules"] == {"pass": len(server_rules()), "fail": 0, "skip": 0}
 
 
@@ -424,8 +484,11 @@ def test_cli_text_table_and_failure_exit(capsys: pytest.CaptureFixture[str]) -> 
     out = capsys.readouterr().out
     assert code == 1
     for rule_id in server_rules():
-        assert re.search(rf"^  {re.escape(rule_id)} +(PASS|FAIL|SKIP) ", out, re.M), rule_id
-    assert re.search(r"^  input-eof +FAIL +", out, re.M)
+        assert re.search(rf"^  {re.escape(rule_id)} +{RULES[rule_id].level} +(PASS|FAIL|SKIP) ", out, re.M), rule_id
+    for check_id, check in CHECKS.items():
+        assert re.search(rf"^  {re.escape(check_id)} +{check.level} +(PASS|FAIL|SKIP) ", out, re.M), check_id
+    assert re.search(r"^  input-eof +SHOULD +FAIL +", out, re.M)
+    assert re.search(r"^  environ-content-length +POLICY +PASS +", out, re.M)
     assert "21 pass, 1 fail, 0 skip" in out
 
 
@@ -540,7 +603,7 @@ def test_send_raw_frames_responses_with_h11() -> None:
 
 
 def test_cli_server_dies_mid_run(capsys: pytest.CaptureFixture[str]) -> None:
-    body = json.dumps({"probe": "wsgitypes.probe/1", "route": "ping", "call": {"positional": 2, "keywords": []},
+    body = json.dumps({"probe": MARKER, "route": "ping", "call": {"positional": 2, "keywords": []},
                        "state": "x", "software": None}).encode()
     ping = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
     server = _RawServer([ping])  # answers the first request, then is gone

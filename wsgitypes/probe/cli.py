@@ -7,7 +7,7 @@ import importlib.util
 import json
 import sys
 
-from wsgitypes.probe.driver import ProbeError, probe
+from wsgitypes.probe import ProbeError, probe
 
 __all__ = ["main"]
 
