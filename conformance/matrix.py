@@ -521,8 +521,8 @@ _PROBE_NOTES = """## The probe
 
 * **Status.** `pass` / `FAIL` / `skip` per rule; `skip` says why (for example, no record of
   `close()` when the server's processes do not share the probe's state directory).  The
-  driver's exit status is 1 when a catalogue rule fails; the *other checks* are reported but do
-  not change it.
+  probe's exit status is 1 when a MUST or SHOULD rule of the catalogue fails; POLICY rules
+  (HTTP advice PEP 3333 does not demand) and the *other checks* are reported but do not change it.
 * **Input past `CONTENT_LENGTH`.** Each input test sends a complete second request right after
   the body.  A server that stops at `CONTENT_LENGTH` answers at once; one that hands the
   application its socket lets `read(64)`, `readline()`, `readlines()` or iteration return that

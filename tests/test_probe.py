@@ -10,7 +10,9 @@
   the observations they judge are frozen.
 * The command line: JSON shape, text table with each rule's level, exit codes, and a clear
   one-line message for an unreachable URL, a server that is not the probe, garbage, a
-  malformed response, a server that dies, and a missing h11.
+  malformed response, a server that dies, and a missing h11.  Over our server in a
+  subprocess: ``python -m wsgitypes probe`` and ``python -m wsgitypes.probe`` take the same
+  options and give the same report, and a closed pipe (``| head``) ends quietly.
 * The client's response framing (h11): HEAD, 1xx, HTTP/1.0, chunked, cut short, refused.
 """
 
@@ -35,12 +37,12 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
+from wsgitypes.cli import main as wsgitypes_main
 from wsgitypes.probe import CHECKS, Report, app, probe, server_rules
 from wsgitypes.probe.app import MARKER
 from wsgitypes.probe.battery import send_battery
 from wsgitypes.probe.client import RawResponse, build_request, send_raw
 from wsgitypes.probe.judges import CHECK_JUDGES, RULE_JUDGES, NotRevealable, Verdict, verdict
-from wsgitypes.probe.cli import main
 from wsgitypes.probe.observations import Observations
 from wsgitypes.rules import RULES
 
@@ -81,6 +83,11 @@ class Served:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(5)
+
+
+def main(argv: list[str]) -> int:
+    """``python -m wsgitypes probe ARGV``, in-process."""
+    return wsgitypes_main(["probe", *argv])
 
 
 def _by_id(report: Report) -> dict[str, tuple[str, str]]:
@@ -460,6 +467,49 @@ def test_wsgitypes_server_passes_every_rule_via_the_cli(our_server: str) -> None
     assert len(statuses) >= 20 and statuses.count("fail") == 0, json.dumps(out, indent=1)
 
 
+def test_both_entry_points_take_the_same_options(our_server: str) -> None:
+    """``python -m wsgitypes probe`` and ``python -m wsgitypes.probe``: one command, the same report."""
+    options = ("--timeout", "5", "--stall", "0.5")
+    by_command = _run_cli("wsgitypes", "probe", our_server, *options)
+    by_module = _run_cli("wsgitypes.probe", our_server, *options)
+    assert (by_command.returncode, by_module.returncode) == (0, 0), by_command.stderr + by_module.stderr
+    rows = re.compile(r"^  (\S+) +(MUST|SHOULD|POLICY) +(PASS|FAIL|SKIP) ", re.M)
+    assert rows.findall(by_command.stdout) == rows.findall(by_module.stdout)
+    levels = {rule: level for rule, level, _ in rows.findall(by_command.stdout)}
+    assert levels == {**{rule_id: RULES[rule_id].level for rule_id in server_rules()},
+                      **{check_id: check.level for check_id, check in CHECKS.items()}}
+    helps = [_run_cli("wsgitypes", "probe", "--help").stdout, _run_cli("wsgitypes.probe", "--help").stdout]
+    assert helps[0] == helps[1] and "--timeout" in helps[0] and "--stall" in helps[0], helps[0]
+    for entry_point in (("wsgitypes", "probe"), ("wsgitypes.probe",)):
+        bad = _run_cli(*entry_point, our_server, "--stall", "soon")
+        assert bad.returncode == 2 and bad.stdout == "", bad
+        assert bad.stderr == "wsgitypes: argument --stall: invalid seconds value: 'soon'\n"
+
+
+def test_closed_pipe_ends_quietly(our_server: str) -> None:
+    """The report's reader has gone before it is printed: no BrokenPipeError, exit status 141 (SIGPIPE)."""
+    process = subprocess.Popen([sys.executable, "-m", "wsgitypes", "probe", our_server, "--json", "--stall", "0.5"],
+                               cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader goes away at once; the probe writes its report later
+    try:
+        err = process.stderr.read().decode()
+        code = process.wait(120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+    assert (code, err) == (141, "")
+
+
+def test_piped_into_head_ends_quietly(our_server: str) -> None:
+    done = subprocess.run(f"{sys.executable} -m wsgitypes probe {our_server} --stall 0.5 | head -3", shell=True,
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.stderr == "" and done.returncode == 0
+    assert done.stdout.splitlines() == [f"wsgitypes probe of {our_server}", done.stdout.splitlines()[1], ""]
+    assert done.stdout.splitlines()[1].startswith("server: wsgitypes")
+
+
 # --- the command line -----------------------------------------------------------------
 
 
@@ -490,6 +540,15 @@ def test_cli_text_table_and_failure_exit(capsys: pytest.CaptureFixture[str]) -> 
     assert re.search(r"^  input-eof +SHOULD +FAIL +", out, re.M)
     assert re.search(r"^  environ-content-length +POLICY +PASS +", out, re.M)
     assert "21 pass, 1 fail, 0 skip" in out
+
+
+def test_cli_policy_failure_is_reported_but_not_fatal(capsys: pytest.CaptureFixture[str]) -> None:
+    """environ-content-length is HTTP policy (RFC 9112), not PEP 3333: shown as FAIL, exit status 0."""
+    with Served(conformant(BREAKERS["environ-content-length"](app))) as served:
+        code = main([served.url, "--stall", str(STALL)])
+    out = capsys.readouterr().out
+    assert re.search(r"^  environ-content-length +POLICY +FAIL +POST env: CONTENT_LENGTH is ' 5', not a number", out, re.M), out
+    assert code == 0
 
 
 def _free_port() -> int:
