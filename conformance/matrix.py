@@ -40,7 +40,7 @@ from pathlib import Path
 import harness
 from harness import REPO_ROOT as REPO, Command
 from wsgitypes.probe import CHECKS, ProbeError, Report, probe, server_rules
-from wsgitypes.probe._http import ConnectFailed, build_request, exchange, request_framing
+from wsgitypes.probe.client import ConnectFailed, build_request, request_framing, send_raw
 from wsgitypes.rules import RULES
 
 BIN = Path(sys.executable).parent
@@ -225,7 +225,7 @@ def start(server: Server, context: Context, path: str, run: str) -> harness.Serv
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         try:
-            response = exchange("127.0.0.1", running.port, build_request("GET", path.encode(), running.address.netloc), timeout=5)
+            response = send_raw("127.0.0.1", running.port, build_request("GET", path.encode(), running.address.netloc), timeout=5)
             if response.status and response.status < 500:
                 return running
         except ConnectFailed:
@@ -298,8 +298,8 @@ def _get(port: int, method: str, path: str, headers: list[tuple[str, bytes]] | N
          content_length: bool = True) -> tuple[int, bytes, str]:
     data = build_request(method, path.encode(), f"127.0.0.1:{port}", [*(headers or []), ("Connection", b"close")], body,
                          content_length=content_length)
-    response = exchange("127.0.0.1", port, data, method=method, timeout=20,
-                        framing=request_framing(method, headers, body, content_length=content_length))
+    response = send_raw("127.0.0.1", port, data, method=method, timeout=20,
+                        framing=request_framing(method, headers or (), body, content_length=content_length))
     return response.status, response.body, response.describe_failure()
 
 
@@ -474,8 +474,8 @@ _PROBE_NOTES = """## The probe
 
 * **Status.** `pass` / `FAIL` / `skip` per rule; `skip` says why (for example, no record of
   `close()` when the server's processes do not share the probe's state directory).  The
-  driver's exit status is 1 when a catalogue rule fails; the *other checks* are reported but do
-  not change it.
+  probe's exit status is 1 when a MUST or SHOULD rule of the catalogue fails; POLICY rules
+  (HTTP advice PEP 3333 does not demand) and the *other checks* are reported but do not change it.
 * **Input past `CONTENT_LENGTH`.** Each input test sends a complete second request right after
   the body.  A server that stops at `CONTENT_LENGTH` answers at once; one that hands the
   application its socket lets `read(64)`, `readline()`, `readlines()` or iteration return that

@@ -6,14 +6,19 @@
   CONTENT_LENGTH) passes every rule; then, for every server-side rule of the catalogue,
   a middleware posing as the server breaks exactly that rule, and the probe reports it.
 * waitress and gunicorn (sync, gthread), as subprocesses on 127.0.0.1: no rule fails.
-* The command line: JSON shape, text table, exit codes, and a clear one-line message for
-  an unreachable URL, a server that is not the probe, garbage, a malformed response, a
-  server that dies, and a missing h11.
+* The judges: a table entry for every server-side rule of the catalogue and nothing else;
+  the observations they judge are frozen.
+* The command line: JSON shape, text table with each rule's level, exit codes, and a clear
+  one-line message for an unreachable URL, a server that is not the probe, garbage, a
+  malformed response, a server that dies, and a missing h11.  Over our server in a
+  subprocess: ``python -m wsgitypes probe`` and ``python -m wsgitypes.probe`` take the same
+  options and give the same report, and a closed pipe (``| head``) ends quietly.
 * The client's response framing (h11): HEAD, 1xx, HTTP/1.0, chunked, cut short, refused.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import io
 import json
@@ -29,10 +34,14 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
-from harness import REPO_ROOT, Command, Server, free_port, gunicorn, ours, waitress
+from harness import REPO_ROOT, Command, Server, free_port, gunicorn, ours, serve, waitress
+from wsgitypes.cli import main as wsgitypes_main
 from wsgitypes.probe import CHECKS, Report, app, probe, server_rules
-from wsgitypes.probe._http import Response, build_request, exchange
-from wsgitypes.probe.cli import main
+from wsgitypes.probe.app import MARKER
+from wsgitypes.probe.battery import send_battery
+from wsgitypes.probe.client import RawResponse, build_request, send_raw
+from wsgitypes.probe.judges import CHECK_JUDGES, RULE_JUDGES, NotRevealable, Verdict, verdict
+from wsgitypes.probe.observations import Observations
 from wsgitypes.rules import RULES
 
 STALL = 0.5  # how long an input test waits before half-closing; short, for the blocking wsgiref cases
@@ -72,6 +81,11 @@ class Served:
         self.thread.join(5)
 
 
+def main(argv: list[str]) -> int:
+    """``python -m wsgitypes probe ARGV``, in-process."""
+    return wsgitypes_main(["probe", *argv])
+
+
 def _by_id(report: Report) -> dict[str, tuple[str, str]]:
     return {result.rule: (result.status, result.detail) for result in [*report.rules, *report.checks]}
 
@@ -84,9 +98,14 @@ def _failed(report: Report) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def wsgiref_report() -> Report:
+def wsgiref_observations() -> Observations:
     with Served(app) as served:
-        return probe(served.url, timeout=10, stall=STALL)
+        return send_battery(served.url, timeout=10, stall=STALL)
+
+
+@pytest.fixture(scope="module")
+def wsgiref_report(wsgiref_observations: Observations) -> Report:
+    return Report.judge(wsgiref_observations)
 
 
 def test_every_server_rule_is_reported_in_catalogue_order(wsgiref_report: Report) -> None:
@@ -292,6 +311,42 @@ def test_breakers_cover_every_server_rule() -> None:
     assert sorted(BREAKERS) == sorted(server_rules())
 
 
+# --- the judges ------------------------------------------------------------------------
+
+
+def test_judges_table_holds_every_server_rule_and_nothing_else() -> None:
+    server_side = {rule.id for rule in RULES.values() if rule.party == "server"}
+    assert {"input-eof", "environ-content-length", "environ-no-http-content"} <= server_side  # SHOULD, POLICY too
+    assert set(RULE_JUDGES) == server_side
+    assert set(RULE_JUDGES) <= set(RULES)
+    assert list(CHECK_JUDGES) == list(CHECKS)
+    assert not set(CHECKS) & set(RULES)  # a check is what the catalogue does not hold
+    assert all(check.party == "server" and check.id == check_id for check_id, check in CHECKS.items())
+
+
+def test_unrevealable_and_broken_judges_give_skip(wsgiref_observations: Observations) -> None:
+    assert verdict(NotRevealable("the server's threads are not visible"), wsgiref_observations) == Verdict(
+        "skip", "not revealable over HTTP: the server's threads are not visible")
+
+    def broken(seen: Observations) -> Verdict:
+        raise KeyError("gone")
+
+    assert verdict(broken, wsgiref_observations) == Verdict("skip", "could not judge: KeyError: 'gone'")
+
+
+def test_observations_are_frozen(wsgiref_observations: Observations) -> None:
+    seen = wsgiref_observations
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        seen.ping = seen.head  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        seen.head.response.status = 204  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        seen.inputs["eof"] = seen.head  # type: ignore[index]
+    assert seen.env_get.answer is not None and seen.env_get.answer.environ is not None
+    assert seen.env_get.answer.environ.text("QUERY_STRING") == "x=1&y=%C3%A9+z"
+    assert len(seen.replies) >= 20 and seen.replies[0] is seen.ping
+
+
 def test_conformant_wsgiref_passes_every_rule() -> None:
     with Served(conformant(app)) as served:
         report = probe(served.url, timeout=10, stall=STALL)
@@ -346,16 +401,61 @@ def test_real_server_breaks_no_rule(name: str, tmp_path: Path, start_server: Cal
     assert "deliberate error for the exc_info test" in server.log()
 
 
-def test_wsgitypes_server_passes_every_rule_via_the_cli(start_server: Callable[..., Server]) -> None:
+@pytest.fixture(scope="module")
+def our_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Our server (``python -m wsgitypes serve``) serving the probe app in a subprocess: its URL."""
+    state = tmp_path_factory.mktemp("our-server") / "state"
+    with serve(ours(PROBE_APP), env={"WSGITYPES_PROBE_STATE": str(state)}) as server:
+        yield server.url
+
+
+def _run_cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", *argv], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_wsgitypes_server_passes_every_rule_via_the_cli(our_server: str) -> None:
     """The issue's demonstration: ``python -m wsgitypes probe URL --json`` against our server."""
-    server = start_server(ours(PROBE_APP))
-    done = subprocess.run([sys.executable, "-m", "wsgitypes", "probe", server.url, "--json"],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
-    server.stop()
+    done = _run_cli("wsgitypes", "probe", our_server, "--json")
     assert done.returncode == 0, done.stdout + done.stderr
     out = json.loads(done.stdout)
     statuses = [entry["status"] for entry in out["rules"]]
     assert len(statuses) >= 20 and statuses.count("fail") == 0, json.dumps(out, indent=1)
+
+
+def test_both_entry_points_take_the_same_options(our_server: str) -> None:
+    """``python -m wsgitypes probe`` and ``python -m wsgitypes.probe``: one command, the same report."""
+    options = ("--timeout", "5", "--stall", "0.5")
+    by_command = _run_cli("wsgitypes", "probe", our_server, *options)
+    by_module = _run_cli("wsgitypes.probe", our_server, *options)
+    assert (by_command.returncode, by_module.returncode) == (0, 0), by_command.stderr + by_module.stderr
+    rows = re.compile(r"^  (\S+) +(MUST|SHOULD|POLICY) +(PASS|FAIL|SKIP) ", re.M)
+    assert rows.findall(by_command.stdout) == rows.findall(by_module.stdout)
+    levels = {rule: level for rule, level, _ in rows.findall(by_command.stdout)}
+    assert levels == {**{rule_id: RULES[rule_id].level for rule_id in server_rules()},
+                      **{check_id: check.level for check_id, check in CHECKS.items()}}
+    helps = [_run_cli("wsgitypes", "probe", "--help").stdout, _run_cli("wsgitypes.probe", "--help").stdout]
+    assert helps[0] == helps[1] and "--timeout" in helps[0] and "--stall" in helps[0], helps[0]
+    for entry_point in (("wsgitypes", "probe"), ("wsgitypes.probe",)):
+        bad = _run_cli(*entry_point, our_server, "--stall", "soon")
+        assert bad.returncode == 2 and bad.stdout == "", bad
+        assert bad.stderr == "wsgitypes: argument --stall: invalid seconds value: 'soon'\n"
+
+
+def test_closed_pipe_ends_quietly(our_server: str) -> None:
+    """The report's reader has gone before it is printed: no BrokenPipeError, exit status 141 (SIGPIPE)."""
+    command = f"{sys.executable} -m wsgitypes probe {our_server} --json --stall 0.5"
+    # head -c 0 reads nothing and exits at once; PIPESTATUS[0] is the probe's own exit status
+    done = subprocess.run(["bash", "-c", f"{command} | head -c 0; echo ${{PIPESTATUS[0]}} >&2"],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert (done.stdout, done.stderr) == ("", "141\n")
+
+
+def test_piped_into_head_ends_quietly(our_server: str) -> None:
+    done = subprocess.run(f"{sys.executable} -m wsgitypes probe {our_server} --stall 0.5 | head -3", shell=True,
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.stderr == "" and done.returncode == 0
+    assert done.stdout.splitlines() == [f"wsgitypes probe of {our_server}", done.stdout.splitlines()[1], ""]
+    assert done.stdout.splitlines()[1].startswith("server: wsgitypes")
 
 
 # --- the command line -----------------------------------------------------------------
@@ -369,8 +469,10 @@ def test_cli_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert isinstance(out["server"], str) and out["server"].startswith("WSGIServer/")
     assert [entry["rule"] for entry in out["rules"]] == server_rules()
     for entry in out["rules"] + out["checks"]:
-        assert set(entry) == {"rule", "status", "detail"}
+        assert set(entry) == {"rule", "level", "status", "detail"}
         assert entry["status"] in ("pass", "fail", "skip") and isinstance(entry["detail"], str)
+    assert [entry["level"] for entry in out["rules"]] == [RULES[rule_id].level for rule_id in server_rules()]
+    assert [entry["level"] for entry in out["checks"]] == [check.level for check in CHECKS.values()]
     assert out["summary"]["rules"] == {"pass": len(server_rules()), "fail": 0, "skip": 0}
 
 
@@ -380,9 +482,21 @@ def test_cli_text_table_and_failure_exit(capsys: pytest.CaptureFixture[str]) -> 
     out = capsys.readouterr().out
     assert code == 1
     for rule_id in server_rules():
-        assert re.search(rf"^  {re.escape(rule_id)} +(PASS|FAIL|SKIP) ", out, re.M), rule_id
-    assert re.search(r"^  input-eof +FAIL +", out, re.M)
+        assert re.search(rf"^  {re.escape(rule_id)} +{RULES[rule_id].level} +(PASS|FAIL|SKIP) ", out, re.M), rule_id
+    for check_id, check in CHECKS.items():
+        assert re.search(rf"^  {re.escape(check_id)} +{check.level} +(PASS|FAIL|SKIP) ", out, re.M), check_id
+    assert re.search(r"^  input-eof +SHOULD +FAIL +", out, re.M)
+    assert re.search(r"^  environ-content-length +POLICY +PASS +", out, re.M)
     assert "21 pass, 1 fail, 0 skip" in out
+
+
+def test_cli_policy_failure_is_reported_but_not_fatal(capsys: pytest.CaptureFixture[str]) -> None:
+    """environ-content-length is HTTP policy (RFC 9112), not PEP 3333: shown as FAIL, exit status 0."""
+    with Served(conformant(BREAKERS["environ-content-length"](app))) as served:
+        code = main([served.url, "--stall", str(STALL)])
+    out = capsys.readouterr().out
+    assert re.search(r"^  environ-content-length +POLICY +FAIL +POST env: CONTENT_LENGTH is ' 5', not a number", out, re.M), out
+    assert code == 0
 
 
 def _one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
@@ -457,14 +571,14 @@ def test_cli_needs_h11(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.M
     assert err == "wsgitypes probe: the probe needs h11: pip install 'wsgitypes[probe]'\n"
 
 
-def _answer(answer: bytes, method: str = "GET") -> Response:
+def _answer(answer: bytes, method: str = "GET") -> RawResponse:
     server = _RawServer([answer])
     framing = [("Content-Length", "0")] if method == "POST" else []
     request = build_request(method, b"/", "x")
-    return exchange("127.0.0.1", server.port, request, method=method, framing=framing, timeout=5, linger=0.2)
+    return send_raw("127.0.0.1", server.port, request, method=method, framing=framing, timeout=5, linger=0.2)
 
 
-def test_exchange_frames_responses_with_h11() -> None:
+def test_send_raw_frames_responses_with_h11() -> None:
     # a body sent in answer to HEAD is extra, not body
     response = _answer(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", "HEAD")
     assert (response.status, response.body, response.extra, response.complete) == (200, b"", b"hello", True)
@@ -489,7 +603,7 @@ def test_exchange_frames_responses_with_h11() -> None:
 
 
 def test_cli_server_dies_mid_run(capsys: pytest.CaptureFixture[str]) -> None:
-    body = json.dumps({"probe": "wsgitypes.probe/1", "route": "ping", "call": {"positional": 2, "keywords": []},
+    body = json.dumps({"probe": MARKER, "route": "ping", "call": {"positional": 2, "keywords": []},
                        "state": "x", "software": None}).encode()
     ping = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
     server = _RawServer([ping])  # answers the first request, then is gone

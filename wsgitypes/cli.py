@@ -3,7 +3,9 @@
 ::
 
     wsgitypes serve [MODULE:APP] [--host H] [--port P] [--workers N] [--threads N] [--no-check]
-    wsgitypes probe URL [--json]
+    wsgitypes probe URL [--json] [--timeout SECONDS] [--stall SECONDS]
+
+``python -m wsgitypes.probe`` is the same ``probe`` command.
 
 A mistake on the command line, an application that cannot be loaded or an address
 that cannot be listened on is one line on stderr and exit status 2, not a traceback.
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import json
 import logging
 import os
 import sys
@@ -62,6 +65,25 @@ def _seconds(text: str) -> float:
 _seconds.__name__ = "seconds"
 
 
+_PROBE_EPILOG = """\
+Serve the probe application in the server under test, then point the probe at it:
+
+  gunicorn --bind 127.0.0.1:8000 wsgitypes.probe:app
+  python -m wsgitypes probe http://127.0.0.1:8000 [--json]
+
+Each rule and check is shown with its level: MUST or SHOULD as its source says it, or
+POLICY (HTTP advice that PEP 3333 does not demand).
+
+Exit status: 0 when no MUST or SHOULD rule of the catalogue fails (POLICY rules and the
+other checks are only reported), 1 when one does, 2 when the URL cannot be probed
+(nothing listening, not HTTP, or not the probe application) or h11 is missing, 141
+when the report's reader has gone (a closed pipe, as after | head).
+
+The probe deliberately raises one exception inside the server (the exc_info test), and
+writes two lines to wsgi.errors: both show up in the server's log.
+"""
+
+
 def _parser() -> _Parser:
     from wsgitypes.server import Limits, Timeouts
 
@@ -90,9 +112,15 @@ def _parser() -> _Parser:
     group.add_argument("--timeout-header", type=_seconds, default=timeouts.header, help="from a request's first byte to the end of its head (default: %(default)s)")
     group.add_argument("--timeout-body", type=_seconds, default=timeouts.body, help="each wait while reading the body or writing the response (default: %(default)s)")
     group.add_argument("--timeout-graceful", type=_seconds, default=timeouts.graceful, help="for requests in flight after SIGTERM (default: %(default)s)")
-    probe = commands.add_parser("probe", help="check a running WSGI server against PEP 3333 (serve wsgitypes.probe:app on it first)")
+    probe = commands.add_parser(
+        "probe", help="check a running WSGI server against PEP 3333 (serve wsgitypes.probe:app on it first)",
+        description="Report, rule by rule, how a WSGI server follows PEP 3333.", epilog=_PROBE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     probe.add_argument("url", help="where the server runs wsgitypes.probe:app, e.g. http://127.0.0.1:8000")
     probe.add_argument("--json", action="store_true", help="print the report as JSON")
+    probe.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS", help="seconds to wait for each response (default: %(default)s)")
+    probe.add_argument("--stall", type=_seconds, default=1.5, metavar="SECONDS", help="seconds an input test waits before shutting down its sending side (default: %(default)s)")
     return parser
 
 
@@ -150,17 +178,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         arguments = _parser().parse_args(argv)
         if arguments.command == "probe":
-            return _probe(arguments.url, arguments.json)
+            return _probe(arguments)
         return _serve(arguments)
     except UsageError as error:
         print(f"wsgitypes: {error}", file=sys.stderr)
         return 2
 
 
-def _probe(url: str, as_json: bool) -> int:
-    from wsgitypes.probe.cli import main as probe_main
+_CLOSED_PIPE = 128 + 13  # what a shell reports for a program ended by SIGPIPE
 
-    return probe_main([url, "--json"] if as_json else [url])
+
+def _probe(arguments: argparse.Namespace) -> int:
+    if importlib.util.find_spec("h11") is None:
+        print("wsgitypes probe: the probe needs h11: pip install 'wsgitypes[probe]'", file=sys.stderr)
+        return 2
+    from wsgitypes.probe import ProbeError, probe
+
+    try:
+        report = probe(arguments.url, timeout=arguments.timeout, stall=arguments.stall)
+    except ProbeError as error:
+        print(f"wsgitypes probe: {error}", file=sys.stderr)
+        return 2
+    if not _print_out(json.dumps(report.to_json(), indent=2) if arguments.json else report.to_text()):
+        return _CLOSED_PIPE
+    return 1 if report.pep3333_failures else 0
+
+
+def _print_out(text: str) -> bool:
+    """Print ``text`` to stdout; False, quietly, when its reader has gone (``| head`` closed the pipe)."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # The interpreter flushes stdout once more on exit: give it somewhere harmless to write.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return False
+    return True
 
 
 def _serve(arguments: argparse.Namespace) -> int:

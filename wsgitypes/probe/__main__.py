@@ -1,7 +1,7 @@
-"""``python -m wsgitypes.probe URL [--json]``: the same as ``python -m wsgitypes probe``."""
+"""``python -m wsgitypes.probe URL [options]``: the same command as ``python -m wsgitypes probe``."""
 
 import sys
 
-from wsgitypes.probe.cli import main
+from wsgitypes.cli import main
 
-sys.exit(main(sys.argv[1:]))
+sys.exit(main(["probe", *sys.argv[1:]]))

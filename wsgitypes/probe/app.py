@@ -40,11 +40,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+from typing_extensions import get_protocol_members
+
 from wsgitypes.rules import check_content_length
+from wsgitypes.types import ErrorStream, InputStream
 
 __all__ = ["MARKER", "PAYLOAD", "app", "state_dir"]
 
-MARKER = "wsgitypes.probe/1"
+MARKER = "wsgitypes.probe/2"
 """Every JSON answer carries ``"probe": MARKER``: how the driver recognises the probe."""
 
 PAYLOAD = bytes(range(256)) * 256
@@ -144,17 +147,23 @@ def describe(value: object) -> dict[str, JSONValue]:
     return {"type": kind, "repr": _short_repr(value)}
 
 
-def attempt(operation: str, call: Callable[[], object]) -> dict[str, JSONValue]:
-    """Run one operation on a server object: what it returned, or what it raised."""
+def attempt(operation: str, call: Callable[[], object], size: int | None = None) -> dict[str, JSONValue]:
+    """Run one operation on a server object: what it returned, or what it raised.
+
+    ``size`` is the size argument of a read, for the driver to compare with the result.
+    """
+    step: dict[str, JSONValue] = {"op": operation} if size is None else {"op": operation, "size": size}
     try:
         result = call()
     except Exception as exc:
-        return {"op": operation, "error": f"{type(exc).__name__}: {exc}"}
-    return {"op": operation, "result": describe(result)}
+        return {**step, "error": f"{type(exc).__name__}: {exc}"}
+    return {**step, "result": describe(result)}
 
 
-def _methods(stream: object, names: Iterable[str]) -> dict[str, bool]:
-    return {name: callable(getattr(stream, name, None)) for name in names}
+def _stream(stream: object, protocol: type) -> dict[str, JSONValue]:
+    """The stream's type, and the methods of its protocol (InputStream, ErrorStream) it lacks."""
+    missing = sorted(name for name in get_protocol_members(protocol) if not callable(getattr(stream, name, None)))
+    return {"type": type(stream).__name__, "missing": missing}
 
 
 def describe_environ(environ: Any) -> dict[str, JSONValue]:
@@ -181,10 +190,8 @@ def describe_environ(environ: Any) -> dict[str, JSONValue]:
         keys.append(entry)
     facts["keys"] = keys
     get: Callable[[str], Any] = environ.get
-    stream = get("wsgi.input")
-    facts["input"] = {"type": type(stream).__name__, "methods": _methods(stream, ("read", "readline", "readlines", "__iter__"))}
-    errors = get("wsgi.errors")
-    facts["errors"] = {"type": type(errors).__name__, "methods": _methods(errors, ("write", "writelines", "flush"))}
+    facts["input"] = _stream(get("wsgi.input"), InputStream)
+    facts["errors"] = _stream(get("wsgi.errors"), ErrorStream)
     present = "wsgi.file_wrapper" in environ
     wrapper = get("wsgi.file_wrapper")
     kind = wrapper if isinstance(wrapper, type) else type(wrapper)
@@ -260,7 +267,7 @@ def _read_exactly(stream: Any, length: int) -> tuple[bytes, list[dict[str, JSONV
         if len(data) >= length:
             break
         size = length - len(data)
-        step = attempt(f"read({size})", lambda: stream.read(size))
+        step = attempt(f"read({size})", lambda: stream.read(size), size)
         log.append(step)
         chunk = stream_result(step)
         if not chunk:
@@ -287,12 +294,12 @@ def _route_input(request: _Request) -> list[bytes]:
     if stream is None:
         ops.append({"op": "environ['wsgi.input']", "error": "missing"})
     elif mode == "size":
-        ops += [attempt("read(3)", lambda: stream.read(3)), attempt("read(4)", lambda: stream.read(4))]
+        ops += [attempt("read(3)", lambda: stream.read(3), 3), attempt("read(4)", lambda: stream.read(4), 4)]
         if length:
             ops += _read_exactly(stream, length - 7)[1]
     elif mode == "eof":
         ops += _read_exactly(stream, length or 0)[1]
-        ops += [attempt("read(64)", lambda: stream.read(64)), attempt("readline()", lambda: stream.readline()),
+        ops += [attempt("read(64)", lambda: stream.read(64), 64), attempt("readline()", lambda: stream.readline()),
                 attempt("read()", lambda: stream.read())]
     elif mode == "read-all":
         ops.append(attempt("read()", lambda: stream.read()))
@@ -308,7 +315,7 @@ def _route_input(request: _Request) -> list[bytes]:
     elif mode == "iter":
         ops.append(attempt("list(iter(wsgi.input))", lambda: list(iter(stream))))
     elif mode == "empty":
-        ops += [attempt("read(100)", lambda: stream.read(100)), attempt("readline()", lambda: stream.readline())]
+        ops += [attempt("read(100)", lambda: stream.read(100), 100), attempt("readline()", lambda: stream.readline())]
     elif mode == "chunked":
         terminated = request.get("wsgi.input_terminated")
         if terminated:
@@ -317,7 +324,7 @@ def _route_input(request: _Request) -> list[bytes]:
             ops += _read_exactly(stream, length)[1]
         else:  # neither promise: read no more than the raw chunked framing the driver sent
             framing = int(request.query.get("n", "0") or "0")
-            ops.append(attempt(f"read({framing})", lambda: stream.read(framing)))
+            ops.append(attempt(f"read({framing})", lambda: stream.read(framing), framing))
     else:
         ops.append({"op": f"mode {mode!r}", "error": "unknown input mode"})
     return request.answer({"environ": describe_environ(request.environ), "mode": mode, "operations": ops})
