@@ -3,7 +3,7 @@
 Each parser turns the same bytes into a method, a target, a header list and the body
 (decoded, for the chunked POST); every parser is created afresh for each request, as
 for a new connection.  Also shown: httptools with one parser reused across requests
-(a keep-alive connection), and ``wsgitypes.server.http.RequestParser``, the
+(a keep-alive connection), and ``wsgitypes.server.request.RequestParser``, the
 server's httptools wrapper with its own checks and limits.
 
     python benchmarks/parser_choice.py [--requests N]
@@ -20,7 +20,8 @@ from importlib.metadata import version
 import h11
 import httptools
 
-from wsgitypes.server.http import Limits, RequestParser
+from wsgitypes.server.request import RequestParser
+from wsgitypes.server.settings import Limits
 
 WRK_GET = b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n"
 

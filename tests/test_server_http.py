@@ -320,11 +320,23 @@ def test_application_violation_is_a_500_naming_the_rule() -> None:
         assert "WSGIViolation: [status-format] application MUST" in checked.log()
 
 
-def test_no_check_serves_the_violation() -> None:
+def test_no_check_still_refuses_a_status_line_that_breaks_http() -> None:
+    """/broken answers "200" (no reason phrase): status-format is a wire rule, kept without checks."""
     with serve(ours("wsgitypes.server.demo:app", "--no-check")) as unchecked:
         raw, _ = unchecked.exchange(b"GET /broken HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-        assert raw.startswith(b"HTTP/1.1 200\r\n")
+        assert split_response(raw)[0] == 500
+        assert "broke rule status-format" in unchecked.log()
+
+
+def test_no_check_serves_what_only_pep_3333_forbids() -> None:
+    """A response iterable whose len() lies breaks PEP 3333 only: served without checks."""
+    with serve(ours("tests.apps.broken:lying_len", "--no-check")) as unchecked:
+        raw, _ = unchecked.exchange(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        assert split_response(raw)[0] == 200
         assert "WSGIViolation" not in unchecked.log()
+    with serve(ours("tests.apps.broken:lying_len")) as checked:
+        raw, _ = checked.exchange(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        assert "response-len" in checked.log()
 
 
 def test_header_injection_is_refused_even_without_checks() -> None:

@@ -84,6 +84,16 @@ writes two lines to wsgi.errors: both show up in the server's log.
 """
 
 
+def _non_negative(text: str) -> float:
+    number = float(text)
+    if not number >= 0:
+        raise ValueError(text)
+    return number
+
+
+_non_negative.__name__ = "seconds"
+
+
 def _parser() -> _Parser:
     from wsgitypes.server import Limits, Timeouts
 
@@ -101,17 +111,22 @@ def _parser() -> _Parser:
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"], help="error log level (default: %(default)s)")
     serve.add_argument("--backlog", type=_positive, default=2048, help="listen backlog (default: %(default)s)")
     serve.add_argument("--script-name", default="", help="where the application is mounted, e.g. /app (default: the root)")
+    serve.add_argument("--engine", default="auto", choices=["auto", "epoll", "selectors"], help="event loop: epoll (Linux) or the portable selectors one (default: %(default)s, epoll where there is one)")
     group = serve.add_argument_group("limits (answered with 413, 414 or 431)")
     group.add_argument("--limit-request-line", type=_positive, default=limits.max_request_line, help="bytes in the request target (default: %(default)s)")
     group.add_argument("--limit-header-line", type=_positive, default=limits.max_header_line, help="bytes in one header (default: %(default)s)")
     group.add_argument("--limit-header-bytes", type=_positive, default=limits.max_header_bytes, help="bytes in the request head (default: %(default)s)")
     group.add_argument("--limit-headers", type=_positive, default=limits.max_headers, help="header fields (default: %(default)s)")
     group.add_argument("--limit-body", type=_positive, default=limits.max_body, help="bytes in a request body (default: %(default)s)")
+    group.add_argument("--limit-buffer-body", type=_positive, default=limits.buffer_body, help="request bodies up to this size are read before a thread is used (default: %(default)s)")
+    group.add_argument("--limit-queue", type=_positive, default=limits.max_queued, help="requests waiting for a thread per worker; 503 beyond (default: %(default)s)")
     group = serve.add_argument_group("timeouts, in seconds")
     group.add_argument("--timeout-keepalive", type=_seconds, default=timeouts.keepalive, help="idle connection between requests (default: %(default)s)")
     group.add_argument("--timeout-header", type=_seconds, default=timeouts.header, help="from a request's first byte to the end of its head (default: %(default)s)")
     group.add_argument("--timeout-body", type=_seconds, default=timeouts.body, help="each wait while reading the body or writing the response (default: %(default)s)")
     group.add_argument("--timeout-graceful", type=_seconds, default=timeouts.graceful, help="for requests in flight after SIGTERM (default: %(default)s)")
+    group.add_argument("--min-rate", type=_seconds, default=timeouts.min_rate, metavar="BYTES", help="bytes a second a body must arrive at, and a response be read at, after --timeout-body (default: %(default)s)")
+    group.add_argument("--timeout", type=_non_negative, default=timeouts.app, help="replace a worker whose every thread has been in the application this long, with requests waiting; 0: never (default: %(default)s)")
     probe = commands.add_parser(
         "probe", help="check a running WSGI server against PEP 3333 (serve wsgitypes.probe:app on it first)",
         description="Report, rule by rule, how a WSGI server follows PEP 3333.", epilog=_PROBE_EPILOG,
@@ -236,13 +251,19 @@ def _serve(arguments: argparse.Namespace) -> int:
     app = demo_app if arguments.app is None else cast(WSGIApplication, load_app(arguments.app))  # callable: load_app checked
     if (problem := check_script_name(arguments.script_name)) is not None:
         raise UsageError(f"--script-name: {problem}")
-    limits = Limits(arguments.limit_request_line, arguments.limit_header_line, arguments.limit_header_bytes, arguments.limit_headers, arguments.limit_body)
-    timeouts = Timeouts(arguments.timeout_keepalive, arguments.timeout_header, arguments.timeout_body, arguments.timeout_graceful)
+    limits = Limits(
+        max_request_line=arguments.limit_request_line, max_header_line=arguments.limit_header_line,
+        max_header_bytes=arguments.limit_header_bytes, max_headers=arguments.limit_headers, max_body=arguments.limit_body,
+        buffer_body=arguments.limit_buffer_body, max_queued=arguments.limit_queue,
+    )
+    timeouts = Timeouts(
+        keepalive=arguments.timeout_keepalive, header=arguments.timeout_header, body=arguments.timeout_body,
+        min_rate=arguments.min_rate, graceful=arguments.timeout_graceful, app=arguments.timeout,
+    )
     try:
-        serve(
+        return serve(
             app, arguments.host, arguments.port, workers=arguments.workers, threads=arguments.threads, check=arguments.check,
-            limits=limits, timeouts=timeouts, backlog=arguments.backlog, script_name=arguments.script_name,
+            limits=limits, timeouts=timeouts, backlog=arguments.backlog, script_name=arguments.script_name, engine=arguments.engine,
         )
     except ListenError as error:
         raise UsageError(error.strerror) from None
-    return 0

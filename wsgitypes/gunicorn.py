@@ -26,8 +26,8 @@ from typing import cast
 
 from gunicorn.workers.base import Worker as _GunicornWorker
 
-from wsgitypes.server.engine import Engine, Timeouts
-from wsgitypes.server.http import Limits
+from wsgitypes.server.engine import Engine
+from wsgitypes.server.settings import Limits, Timeouts
 from wsgitypes.types import WSGIApplication
 from wsgitypes.validate import validator
 
@@ -69,7 +69,8 @@ class Worker(_GunicornWorker):
                 engine.drain()
 
         engine.on_tick = heartbeat
-        engine.run()
+        if engine.run():  # every thread hung in the application: gunicorn starts a fresh worker
+            sys.exit(1)
 
 
 class UncheckedWorker(Worker):

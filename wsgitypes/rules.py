@@ -508,8 +508,7 @@ STATUS_LATIN1 = Rule("status-latin1", _UNICODE, "application", "MUST",
 HEADERS_LIST = Rule("headers-list", _START, "application", "MUST",
     "response_headers is a builtin list", fix="pass a list of (name, value) tuples")
 HEADER_TUPLE = Rule("header-tuple", _START, "application", "MUST",
-    "each response header is a (name, value) tuple of two native str", fix="give each header as a (str, str) tuple",
-    wire=True)
+    "each response header is a (name, value) tuple of two native str", fix="give each header as a (str, str) tuple")
 HEADER_NAME = Rule("header-name", _START, "application", "MUST",
     "each header name is a valid HTTP field name (an RFC 9110 token)", check_header_name,
     fix="use letters, digits and -, with no spaces or colons", wire=True)

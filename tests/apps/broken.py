@@ -32,3 +32,18 @@ def injecting(environ: dict[str, Any], start_response: Callable[..., Any]) -> li
     """A header value carrying CR LF: response splitting, if a server wrote it out as is."""
     start_response("200 OK", [("Content-Type", "text/plain"), ("X-Note", "a\r\nInjected: yes")])
     return [b"ok\n"]
+
+
+class _LyingLength:
+    """Says it holds three items and yields one (PEP 3333: len() must be accurate)."""
+
+    def __len__(self) -> int:
+        return 3
+
+    def __iter__(self) -> Any:
+        return iter([b"ok\n"])
+
+
+def lying_len(environ: dict[str, Any], start_response: Callable[..., Any]) -> _LyingLength:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return _LyingLength()

@@ -9,14 +9,20 @@ or ``python -m wsgitypes serve module:app --workers 2``.  By default the applica
 runs inside :func:`wsgitypes.validate.validator`, so both sides of every request
 are held to the rule catalogue: the environ and streams this server builds, and
 what the application answers.  A broken rule is a 500 with the
-:class:`~wsgitypes.WSGIViolation` in the error log; ``check=False`` serves without.
+:class:`~wsgitypes.WSGIViolation` in the error log; ``check=False`` serves without
+the PEP 3333 checks, never without the HTTP wire rules.
 
-The parts, each in its own module: :mod:`~wsgitypes.server.http` (framing, no I/O),
-:mod:`~wsgitypes.server.environ`, :mod:`~wsgitypes.server.connection` (one
-connection's requests and responses), :mod:`~wsgitypes.server.engine` (one
-process: event loop and threads), :mod:`~wsgitypes.server.process` (listening,
-worker processes, signals).  Logs go to the ``wsgitypes.server`` logger, and the
-access log (Common Log Format) to ``wsgitypes.access`` at INFO.
+The parts, each in its own module.  The sans-IO core, which knows HTTP but no
+sockets: :mod:`~wsgitypes.server.request` (requests in; chunked bodies in
+:mod:`~wsgitypes.server.chunked`) and :mod:`~wsgitypes.server.response` (responses
+out).  Around it: :mod:`~wsgitypes.server.environ` and
+:mod:`~wsgitypes.server.streams` (what the application is given),
+:mod:`~wsgitypes.server.connection` (one connection, in a worker thread),
+:mod:`~wsgitypes.server.engine` (one process: event loop and threads, over
+:mod:`~wsgitypes.server.poller`), :mod:`~wsgitypes.server.process` (listening,
+supervisor and workers, signals).  Every limit and timeout is in
+:mod:`~wsgitypes.server.settings`.  Logs go to the ``wsgitypes.server`` logger, and
+the access log (Common Log Format) to ``wsgitypes.access`` at INFO.
 """
 
 from __future__ import annotations
@@ -27,11 +33,13 @@ import socket
 import sys
 from collections.abc import Callable
 
-from wsgitypes.server.connection import ClientDisconnected, FileWrapper
-from wsgitypes.server.engine import Engine, Timeouts
-from wsgitypes.server.http import Limits
-from wsgitypes.server.process import ListenError, listen, on_stop_signals, run_workers, show_address
 from wsgitypes.rules import check_script_name
+from wsgitypes.server.connection import ClientDisconnected
+from wsgitypes.server.engine import Engine
+from wsgitypes.server.poller import Engine as EngineChoice
+from wsgitypes.server.process import Heartbeat, ListenError, can_fork, listen, on_stop_signals, run_workers, show_address
+from wsgitypes.server.settings import Limits, Timeouts
+from wsgitypes.server.streams import FileWrapper
 from wsgitypes.types import WSGIApplication
 from wsgitypes.validate import validator
 
@@ -53,15 +61,18 @@ def serve(
     backlog: int = 2048,
     script_name: str = "",
     url_scheme: str = "http",
+    engine: EngineChoice = "auto",
     on_listening: Callable[[socket.socket], object] | None = None,
-) -> None:
-    """Serve ``app`` until SIGTERM or SIGINT, then finish the requests in flight and return.
+) -> int:
+    """Serve ``app`` until SIGTERM or SIGINT, then finish the requests in flight; the exit status.
 
     ``host`` may be ``unix:/path`` for a Unix socket.  ``workers`` processes each
-    run ``threads`` threads; ``script_name`` is where the application is mounted
-    (requests outside it get an empty SCRIPT_NAME).  ``on_listening`` is called
-    with the listening socket before any request is served (to learn the port
-    when ``port`` is 0).  Raises :class:`ListenError` when the address is unusable.
+    run ``threads`` threads, under a supervisor process that replaces any that die;
+    ``script_name`` is where the application is mounted (requests outside it get an
+    empty SCRIPT_NAME).  ``engine`` picks the event loop: epoll, or the portable
+    selectors one.  ``on_listening`` is called with the listening socket before any
+    request is served (to learn the port when ``port`` is 0).  Raises
+    :class:`ListenError` when the address is unusable.
     """
     if workers < 1 or threads < 1:
         raise ValueError(f"workers and threads must be at least 1, got {workers} and {threads}")
@@ -69,6 +80,7 @@ def serve(
         raise ValueError(f"script_name: {problem}")
     served = validator(app) if check else app
     listener = listen(host, port, backlog)
+    status = 0
     try:
         address = listener.getsockname()
         where = f"unix:{address}" if listener.family == socket.AF_UNIX else f"http://{show_address(address[0], address[1])}"
@@ -78,27 +90,31 @@ def serve(
         )
         if on_listening is not None:
             on_listening(listener)
+        supervised = can_fork()
 
-        def run_engine() -> None:
-            engine = Engine(
+        def run_engine(heartbeat: Heartbeat | None = None) -> int:
+            engine_ = Engine(
                 served, [listener], threads=threads, limits=limits, timeouts=timeouts, errors=sys.stderr,
-                multiprocess=workers > 1, script_name=script_name, url_scheme=url_scheme,
+                multiprocess=workers > 1, script_name=script_name, url_scheme=url_scheme, poller=engine,
             )
-            on_stop_signals(engine.drain)
-            if workers > 1:
-                parent = os.getppid()
+            on_stop_signals(engine_.drain)
+            if supervised:
+                supervisor = os.getppid()
 
-                def stop_if_orphaned() -> None:
-                    if os.getppid() != parent:  # the supervisor was killed: nobody would stop us
-                        engine.drain()
+                def tick() -> None:
+                    if heartbeat is not None:
+                        heartbeat.beat()
+                    if os.getppid() != supervisor:  # the supervisor was killed: nobody would stop us
+                        engine_.drain()
 
-                engine.on_tick = stop_if_orphaned
-            engine.run()
+                engine_.on_tick = tick
+            return engine_.run()
 
-        if workers == 1:
-            run_engine()
+        if supervised:
+            run_workers(workers, run_engine, timeouts.graceful, on_stop=listener.close, silence_limit=timeouts.app)
         else:
-            run_workers(workers, run_engine, timeouts.graceful, on_stop=listener.close)
+            status = run_engine()
     finally:
         listener.close()
     log.info("stopped")
+    return status

@@ -1,23 +1,33 @@
 """One HTTP/1.1 connection: requests in, the application called, responses out.
 
-A worker thread owns a :class:`Connection` while it serves requests from it
-(:meth:`Connection.serve_ready`); between requests the engine's event loop owns it
-and reads the next request head without tying up a thread.
+Between requests the engine's event loop owns a :class:`Connection`: it reads request
+heads (and bodies small enough to buffer) without tying up a thread.  When a request is
+ready, a worker thread takes it (:meth:`Connection.serve_ready`), calls the
+application and writes the response; when it is done it tells the engine what comes
+next (:data:`Next`): read the next request, flush what the client has not taken yet,
+or close.
 
-How each PEP 3333 duty is met here:
+How each PEP 3333 duty is met (the protocol itself is the sans-IO core's:
+:mod:`~wsgitypes.server.request` and :mod:`~wsgitypes.server.response`):
 
-* ``wsgi.input`` (:class:`RequestBody`) reads the body as it arrives, answers
-  ``Expect: 100-continue`` on the first read, and ends at the end of the body,
-  Content-Length or chunked alike, so ``read()`` with no size is safe
-  (``wsgi.input_terminated``).
-* :class:`Response` is ``start_response`` and ``write``: the status line and headers
+* ``wsgi.input`` (:class:`~wsgitypes.server.streams.RequestBody`) reads the body as it
+  arrives and answers ``Expect: 100-continue`` on the first read.
+* :class:`Responder` is ``start_response`` and ``write``: the status line and headers
   go out with the first non-empty body bytes (or at the end of an empty body);
   ``exc_info`` replaces them while they are unsent and is re-raised once they are.
-* Framing is the server's: the application's Content-Length when it gives one,
-  computed for a one-item list, else chunked (HTTP/1.1) or close-delimited (1.0).
-  HEAD, 1xx, 204 and 304 responses never carry a body.
-* A :class:`FileWrapper` response over a regular file goes out with ``sendfile``.
+* A :class:`~wsgitypes.server.streams.FileWrapper` response over a regular file goes
+  out with ``sendfile``.
 * ``close()`` on the response iterable is called whatever happens.
+
+What a slow or stalled client can cost, and when it is cut off:
+
+* Sending: a thread sends with ``MSG_DONTWAIT``; what the socket does not take is kept
+  (up to :data:`HANDOFF_LIMIT` bytes) and flushed by the event loop once the
+  application is done, so a client that reads slowly holds no thread for a response
+  that fits.  Beyond that the thread waits, but the client must keep reading at
+  ``Timeouts.min_rate`` bytes a second on average (after a grace of
+  ``Timeouts.body`` seconds), or the connection is closed.
+* Receiving a body: the same minimum rate applies, from when the thread takes it.
 """
 
 from __future__ import annotations
@@ -26,170 +36,69 @@ import logging
 import os
 import socket
 import stat
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from http import HTTPStatus
-from time import strftime
-from typing import TYPE_CHECKING, Any
+from time import monotonic, strftime
+from typing import Any, Literal
 
 from wsgitypes import rules
-from wsgitypes.rules import HOP_BY_HOP_HEADERS, WSGIViolation
+from wsgitypes.rules import WSGIViolation
 from wsgitypes.server.environ import ConnectionInfo, make_environ
-from wsgitypes.server.http import BadRequest, Request, RequestParser, error_response, response_head
-from wsgitypes.types import ErrorStream, OptExcInfo, ReadableFile, ResponseHeaders, WriteCallable
+from wsgitypes.server.request import BadRequest, Request, RequestParser
+from wsgitypes.server.response import CONTINUE, ResponseWriter, error_response
+from wsgitypes.server.settings import Limits, Timeouts
+from wsgitypes.server.streams import FileWrapper, RequestBody
+from wsgitypes.types import ErrorStream, OptExcInfo, ResponseHeaders, WriteCallable, WSGIApplication
 
-if TYPE_CHECKING:
-    from wsgitypes.server.engine import Engine
-
-__all__ = ["ClientDisconnected", "Connection", "FileWrapper", "RequestBody", "Response"]
+__all__ = ["HANDOFF_LIMIT", "RECV_SIZE", "ClientDisconnected", "Connection", "Next", "Responder", "Site"]
 
 error_log = logging.getLogger("wsgitypes.server")
 access_log = logging.getLogger("wsgitypes.access")
 
 RECV_SIZE = 65536
+HANDOFF_LIMIT = 4 << 20
+"""Unsent response bytes a thread leaves to the event loop rather than wait for the client."""
 _DRAIN_LIMIT = 65536  # unread body bytes skipped to keep a connection alive; more and it closes
-_SMALL_SEND = 65536  # below this, parts are joined and sent in one call
-_NO_BODY_STATUS = frozenset({"204", "304"})
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-_LAST_CHUNK = b"0\r\n\r\n"
+_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)  # 0 (Windows): every send waits
+
+Next = Literal["read", "flush", "close"]
+"""What the event loop does with a connection a thread hands back."""
 
 
 class ClientDisconnected(ConnectionError):
-    """The client went away, or stopped reading or sending for longer than the timeout.
+    """The client went away, or stopped reading or sending for longer than the timeouts allow.
 
     ``wsgi.input`` raises it when the body cannot be read to its end; it is an
     ``OSError``, so applications that handle I/O errors handle it too.
     """
 
 
-class FileWrapper:
-    """``wsgi.file_wrapper``: an iterable over a file that the server may send with ``sendfile``."""
+@dataclass(frozen=True, slots=True)
+class Site:
+    """What every connection of one server process shares: a small record, so that a
+    connection needs nothing from the engine that runs it."""
 
-    __slots__ = ("filelike", "blksize")
-
-    def __init__(self, filelike: ReadableFile, blksize: int = 8192, /) -> None:
-        self.filelike = filelike
-        self.blksize = blksize
-
-    def __iter__(self) -> Iterator[bytes]:
-        read, blksize = self.filelike.read, self.blksize
-        while chunk := read(blksize):
-            yield chunk
-
-    def close(self) -> None:
-        close: Callable[[], object] | None = getattr(self.filelike, "close", None)
-        if close is not None:
-            close()
+    app: WSGIApplication
+    limits: Limits
+    timeouts: Timeouts
+    errors: ErrorStream
+    stopping: threading.Event
+    """Set when a graceful stop begins: responses from then on close their connection."""
 
 
-class RequestBody:
-    """``wsgi.input``: the request body, read from the socket as the application asks."""
+class Responder:
+    """``start_response`` and ``write`` for one request, sending through ``connection``."""
 
-    __slots__ = ("_connection", "_request", "_buffer", "_position")
+    __slots__ = ("_connection", "writer", "status", "headers", "head_sent")
 
-    def __init__(self, connection: Connection, request: Request) -> None:
+    def __init__(self, connection: Connection, writer: ResponseWriter) -> None:
         self._connection = connection
-        self._request = request
-        self._buffer = b""
-        self._position = 0
-
-    def _more(self) -> bytes:
-        """The next piece of the body, or b"" at its end."""
-        request = self._request
-        while not request.body:
-            if request.complete:
-                return b""
-            self._connection.receive_body(request)
-        return request.body.popleft()
-
-    def read(self, size: int | None = -1, /) -> bytes:
-        if size is None or size < 0:
-            parts = [self._buffer[self._position :]]
-            while piece := self._more():
-                parts.append(piece)
-            self._buffer, self._position = b"", 0
-            return b"".join(parts)
-        available = len(self._buffer) - self._position
-        if available >= size:
-            start = self._position
-            self._position += size
-            return self._buffer[start : start + size]
-        parts = [self._buffer[self._position :]]
-        wanted = size - available
-        while wanted > 0 and (piece := self._more()):
-            if len(piece) > wanted:
-                self._buffer, self._position = piece, wanted
-                parts.append(piece[:wanted])
-                return b"".join(parts)
-            parts.append(piece)
-            wanted -= len(piece)
-        self._buffer, self._position = b"", 0
-        return b"".join(parts)
-
-    def readline(self, size: int | None = -1, /) -> bytes:
-        limit = -1 if size is None or size < 0 else size
-        parts: list[bytes] = []
-        collected = 0
-        while limit < 0 or collected < limit:
-            buffer, start = self._buffer, self._position
-            if start >= len(buffer):
-                piece = self._more()
-                if not piece:
-                    break
-                self._buffer, self._position = buffer, start = piece, 0
-            end = buffer.find(b"\n", start) + 1 or len(buffer)
-            if limit >= 0:
-                end = min(end, start + limit - collected)
-            parts.append(buffer[start:end])
-            collected += end - start
-            self._position = end
-            if buffer[end - 1 : end] == b"\n":
-                break
-        return b"".join(parts)
-
-    def readlines(self, hint: int = -1, /) -> list[bytes]:
-        lines: list[bytes] = []
-        total = 0
-        while line := self.readline():
-            lines.append(line)
-            total += len(line)
-            if 0 < hint <= total:
-                break
-        return lines
-
-    def __iter__(self) -> Iterator[bytes]:
-        while line := self.readline():
-            yield line
-
-
-class Response:
-    """``start_response`` and ``write`` for one request, and the bytes they put on the wire."""
-
-    __slots__ = (
-        "_connection",
-        "_request",
-        "status",
-        "headers",
-        "head_sent",
-        "chunked",
-        "remaining",
-        "sent",
-        "keep_alive",
-        "no_body",
-        "bodiless_status",
-    )
-
-    def __init__(self, connection: Connection, request: Request, keep_alive: bool) -> None:
-        self._connection = connection
-        self._request = request
+        self.writer = writer
         self.status = ""
         self.headers: ResponseHeaders = []
         self.head_sent = False
-        self.chunked = False
-        self.remaining: int | None = None  # body bytes still owed under the application's Content-Length
-        self.sent = 0  # body bytes sent
-        self.keep_alive = keep_alive
-        self.no_body = request.method == "HEAD"  # the body is never sent
-        self.bodiless_status = False  # 1xx, 204, 304: not even a length is sent
 
     def start_response(self, status: str, headers: ResponseHeaders, exc_info: OptExcInfo | None = None, /) -> WriteCallable:
         if exc_info is not None:
@@ -209,157 +118,147 @@ class Response:
         if not self.head_sent:
             self.send_head(None, data)
         else:
-            self.send_body(data)
+            self._connection.send(*self.writer.body(data))
 
-    def send_head(self, known_length: int | None, first: bytes = b"") -> None:
+    def send_head(self, body_length: int | None, first: bytes = b"") -> None:
         """Send the status line and headers, with the body's first bytes when there are some."""
         if not self.status:
             raise WSGIViolation(rules.START_BEFORE_BODY, "the response body began before start_response was called")
-        request = self._request
-        length: int | None = None
-        for name, value in self.headers:
-            lower = name.lower()
-            if lower == "content-length":
-                length = int(value)
-            elif lower in HOP_BY_HOP_HEADERS:
-                raise WSGIViolation(rules.HOP_BY_HOP, rules.check_hop_by_hop(name) or name)
-        code = self.status[:3]
-        if code in _NO_BODY_STATUS or code[:1] == "1":
-            self.no_body = self.bodiless_status = True
-        framing = ""
-        if length is not None:
-            self.remaining = length
-        elif self.bodiless_status:
-            pass
-        elif known_length is not None:
-            framing = f"Content-Length: {known_length}\r\n"
-            self.remaining = known_length
-        elif self.no_body:
-            pass  # HEAD of a body of unknown length: no framing needed, nothing follows
-        elif request.version == "1.1":
-            framing = "Transfer-Encoding: chunked\r\n"
-            self.chunked = True
-        else:
-            self.keep_alive = False  # HTTP/1.0 without a length: the end of the body is the close
-        if self._connection.engine.draining:
-            self.keep_alive = False  # a stop began while the application ran
-        if not self.keep_alive:
-            framing += "Connection: close\r\n"
-        elif request.version == "1.0":
-            framing += "Connection: keep-alive\r\n"
-        head = response_head(self.status, self.headers, framing)
+        if self._connection.site.stopping.is_set():
+            self.writer.keep_alive = False  # a stop began while the application ran
+        head = self.writer.head(self.status, self.headers, body_length)
         self.head_sent = True
-        if first and not self.no_body:
-            self._send_framed(first, head)
-        else:
-            self._connection.send(head)
-
-    def send_body(self, data: bytes) -> None:
-        if data and not self.no_body:
-            self._send_framed(data, b"")
-
-    def _send_framed(self, data: bytes, prefix: bytes) -> None:
-        remaining = self.remaining
-        if remaining is not None:
-            if len(data) > remaining:
-                error_log.error("%s %s: the application sent more than its Content-Length; response cut short", self._request.method, self._request.target)
-                data = data[:remaining]
-                self.keep_alive = False
-            self.remaining = remaining - len(data)
-            self._connection.send(prefix, data)
-        elif self.chunked:
-            self._connection.send(prefix, b"%x\r\n" % len(data), data, b"\r\n")
-        else:
-            self._connection.send(prefix, data)
-        self.sent += len(data)
+        self._connection.send(head, *self.writer.body(first))
 
     def finish(self) -> None:
-        """End the response: the last chunk, or a short Content-Length noticed."""
+        """End the response: the head if no body came, then whatever ends the body."""
         if not self.head_sent:
             self.send_head(0)
-        if self.chunked:
-            self._connection.send(_LAST_CHUNK)
-        elif self.remaining and not self.no_body:
-            error_log.error("%s %s: the application sent %d bytes fewer than its Content-Length", self._request.method, self._request.target, self.remaining)
-            self.keep_alive = False
-
-    def send_file(self, wrapper: FileWrapper) -> bool:
-        """Send a file response with ``sendfile``; False when the file does not allow it."""
-        filelike: Any = wrapper.filelike
-        try:
-            descriptor = filelike.fileno()
-            info = os.fstat(descriptor)
-            offset = filelike.tell() if hasattr(filelike, "tell") else 0
-        except (AttributeError, OSError, ValueError):
-            return False
-        if not stat.S_ISREG(info.st_mode) or not self.status or self.head_sent:
-            return False
-        size = max(info.st_size - offset, 0)
-        self.send_head(size)
-        if self.no_body:
-            return True
-        count = size if self.remaining is None else min(size, self.remaining)
-        sent = self._connection.send_file(filelike, offset, count) if count else 0
-        self.sent += sent
-        if self.remaining is not None:
-            self.remaining -= sent
-        return True
+        self._connection.send(self.writer.end())
 
 
 class Connection:
     """A client connection and its parser; see the module docstring."""
 
-    __slots__ = ("sock", "fd", "engine", "info", "parser", "errors", "idle_deadline", "head_deadline", "peer", "busy")
+    __slots__ = ("sock", "fd", "peer", "site", "info", "parser", "busy", "waiting", "deadline", "body_clock", "outbox",
+                 "outbox_size", "close_after_flush", "flush_started", "flushed")
 
-    def __init__(self, sock: socket.socket, peer: str, engine: Engine, info: ConnectionInfo, errors: ErrorStream) -> None:
+    def __init__(self, sock: socket.socket, peer: str, site: Site, info: ConnectionInfo) -> None:
         self.sock = sock
         self.fd = sock.fileno()
+        self.peer = peer
+        self.site = site
+        self.info = info
+        self.parser = RequestParser(site.limits)
         self.busy = False
         """A worker thread owns the connection (the event loop leaves it alone)."""
-        self.peer = peer
-        self.engine = engine
-        self.info = info
-        self.parser = RequestParser(engine.limits)
-        self.errors = errors
-        self.idle_deadline = 0.0
-        self.head_deadline = 0.0
+        self.waiting: Literal["idle", "head", "body", "flush"] = "idle"
+        """What the event loop waits for from the client while no thread has the connection."""
+        self.deadline = 0.0
+        """When the event loop gives up on what it waits for."""
+        self.body_clock = 0.0
+        """When the body being read began to arrive, less the grace its bytes so far earned."""
+        self.outbox: list[memoryview] = []
+        """Response bytes the client has not taken yet, for the event loop to send."""
+        self.outbox_size = 0
+        self.close_after_flush = False
+        self.flush_started = 0.0
+        self.flushed = 0
 
-    # --- socket I/O (in a worker thread; the kernel's send/receive timeouts apply) ----
-    # A timeout shows as BlockingIOError (EAGAIN) from a blocking socket.
+    # --- sending (worker threads; the loop flushes with flush_some) -----------------
 
     def send(self, *parts: bytes) -> None:
-        """Send ``parts`` in order, joined when small, scatter-gathered when not."""
-        try:
-            if sum(map(len, parts)) <= _SMALL_SEND:
-                self.sock.sendall(b"".join(parts))
+        """Send ``parts`` in order without waiting where the socket allows; see the module docstring."""
+        if not self.outbox and _DONTWAIT:
+            data = b"".join(parts) if len(parts) != 1 else parts[0]
+            if not data:
                 return
-            views = [memoryview(part) for part in parts if part]
-            while views:
-                sent = self.sock.sendmsg(views)
-                while sent:
-                    first = views[0]
-                    if sent >= len(first):
-                        sent -= len(first)
-                        del views[0]
-                    else:
-                        views[0] = first[sent:]
-                        sent = 0
-        except OSError as error:
-            raise ClientDisconnected(f"sending the response failed: {error}") from error
+            try:
+                sent = self.sock.send(data, _DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            except OSError as error:
+                raise ClientDisconnected(f"sending the response failed: {error}") from error
+            if sent == len(data):
+                return
+            self.flush_started, self.flushed = monotonic(), 0
+            self.outbox.append(memoryview(data)[sent:])
+            self.outbox_size += len(data) - sent
+            parts = ()
+        for part in parts:
+            if part:
+                self.outbox.append(memoryview(part))
+                self.outbox_size += len(part)
+        if self.outbox_size > HANDOFF_LIMIT or not _DONTWAIT:
+            self._flush_waiting()
+
+    def _flush_waiting(self) -> None:
+        """Send the whole outbox, waiting on the socket, at no less than the minimum rate."""
+        timeouts = self.site.timeouts
+        while self.outbox:
+            try:
+                self.flush_some(self.sock.sendmsg)
+            except (BlockingIOError, TimeoutError):
+                pass  # the kernel's send timeout: one wait of Timeouts.body without progress
+            except OSError as error:
+                raise ClientDisconnected(f"sending the response failed: {error}") from error
+            if self.outbox and monotonic() > self.flush_deadline(timeouts):
+                raise ClientDisconnected(f"the client read {self.flushed} bytes in {monotonic() - self.flush_started:.0f} s, "
+                                         f"below {timeouts.min_rate:g} bytes a second")
+
+    def flush_some(self, sendmsg: Callable[[list[memoryview]], int]) -> None:
+        """One send of the outbox (waiting or not, as ``sendmsg`` does)."""
+        sent = sendmsg(self.outbox[:64])
+        self.flushed += sent
+        self.outbox_size -= sent
+        outbox = self.outbox
+        while sent:
+            first = outbox[0]
+            if sent >= len(first):
+                sent -= len(first)
+                del outbox[0]
+            else:
+                outbox[0] = first[sent:]
+                sent = 0
+
+    def flush_deadline(self, timeouts: Timeouts) -> float:
+        """The client must take the outbox at ``min_rate`` on average, after a grace of ``body`` seconds."""
+        return self.flush_started + timeouts.body + self.flushed / timeouts.min_rate
 
     def send_file(self, file: Any, offset: int, count: int) -> int:
         """``sendfile`` ``count`` bytes from ``offset``; the bytes sent (fewer if the file is shorter)."""
+        self._flush_waiting()
         sent = 0
+        self.flush_started, self.flushed = monotonic(), 0
+        timeouts = self.site.timeouts
         try:
             while sent < count:
-                step = os.sendfile(self.fd, file.fileno(), offset + sent, count - sent)
+                try:
+                    step = os.sendfile(self.fd, file.fileno(), offset + sent, count - sent)
+                except (BlockingIOError, TimeoutError):
+                    step = -1  # the kernel's send timeout
                 if not step:  # the file ended early
                     break
-                sent += step
+                if step > 0:
+                    sent += step
+                    self.flushed = sent
+                if monotonic() > self.flush_deadline(timeouts):
+                    raise ClientDisconnected(f"the client read {sent} bytes of a file too slowly")
         except OSError as error:
             raise ClientDisconnected(f"sending the file failed: {error}") from error
         file.seek(offset + sent)
         return sent
+
+    def refuse(self, error: BadRequest, method: str | None = None) -> None:
+        """Answer a request that cannot be served; the connection closes after the answer."""
+        error_log.info("%s: %d %s", self.peer, error.status.value, error.detail)
+        self.close_after_flush = True
+        try:
+            self.send(error_response(error.status, error.detail, method))
+        except ClientDisconnected:
+            self.outbox.clear()  # the client is gone; the connection closes anyway
+
+    # --- receiving a body (worker threads) -------------------------------------------
 
     def receive_body(self, request: Request) -> None:
         """Read more of ``request``'s body from the socket (called by ``wsgi.input``).
@@ -369,13 +268,14 @@ class Connection:
         parser = self.parser
         if parser.error is not None:
             raise parser.error
+        timeouts = self.site.timeouts
         try:
             if request.expect_continue:
                 request.expect_continue = False
-                self.sock.sendall(_CONTINUE)
+                self.sock.sendall(CONTINUE)
             data = self.sock.recv(RECV_SIZE)
         except (TimeoutError, BlockingIOError):
-            raise BadRequest(HTTPStatus.REQUEST_TIMEOUT, "timed out waiting for the request body") from None
+            raise BadRequest(HTTPStatus.REQUEST_TIMEOUT, f"no request body byte arrived for {timeouts.body:g} s") from None
         except OSError as error:
             raise ClientDisconnected(f"reading the request body failed: {error}") from error
         if not data:
@@ -383,40 +283,45 @@ class Connection:
         parser.feed(data)
         if parser.error is not None and not request.body and not request.complete:
             raise parser.error
+        if not request.complete and monotonic() > self.body_clock + timeouts.body + request.body_bytes / timeouts.min_rate:
+            raise BadRequest(HTTPStatus.REQUEST_TIMEOUT, f"the request body arrived slower than {timeouts.min_rate:g} bytes a second")
 
-    # --- serving (in a worker thread) ---------------------------------------------------
+    # --- serving (worker threads) ------------------------------------------------------
 
-    def serve_ready(self) -> bool:
-        """Serve every request whose head has arrived; True if the connection stays open."""
+    def serve_ready(self) -> Next:
+        """Serve every request whose head has arrived; say what the event loop does next."""
         parser = self.parser
-        while parser.ready:
-            request = parser.ready.popleft()
-            try:
-                keep_alive = self.serve(request)
-            except ClientDisconnected:  # nobody left to answer
-                return False
-            if not keep_alive or parser.upgraded:
-                return False
-        if parser.error is not None:  # the request after those just served is broken
-            self.reject(parser.error)
-            return False
-        return True
+        try:
+            while parser.ready:
+                request = parser.ready.popleft()
+                if not self.serve(request) or self.close_after_flush:
+                    self.close_after_flush = True
+                    break
+            else:
+                if parser.error is not None:  # the request after those just served is broken
+                    self.refuse(parser.error, parser.error_method)
+        except ClientDisconnected:  # nobody left to answer
+            return "close"
+        if self.outbox:
+            return "flush"
+        return "close" if self.close_after_flush else "read"
 
     def serve(self, request: Request) -> bool:
         """Serve one request; True if the connection can carry another."""
-        engine = self.engine
-        keep_alive = request.keep_alive and not engine.draining
-        if request.target == b"*":  # OPTIONS * asks about the server, not about a resource
-            self.send(response_head("200 OK", [("Content-Length", "0")], "" if keep_alive else "Connection: close\r\n"))
-            return keep_alive and self.skip_unread_body(request)
-        response = Response(self, request, keep_alive)
-        body = RequestBody(self, request)
-        environ = make_environ(request, self.info, body, self.errors)
+        site = self.site
+        writer = ResponseWriter(request.method, request.version, request.keep_alive and not site.stopping.is_set())
+        if request.path == b"*":  # OPTIONS * asks about the server, not about a resource
+            self.send(writer.head("200 OK", [("Content-Length", "0")]), writer.end())
+            return writer.keep_alive and self.skip_unread_body(request)
+        if not request.complete:  # the body's clock, crediting what arrived already
+            self.body_clock = monotonic() - request.body_bytes / site.timeouts.min_rate
+        responder = Responder(self, writer)
+        environ = make_environ(request, self.info, RequestBody(request, self.receive_body), site.errors)
         try:
-            result = engine.app(environ, response.start_response)
+            result = site.app(environ, responder.start_response)
             try:
-                self.send_result(result, response)
-                response.finish()
+                self.send_result(result, responder)
+                responder.finish()
             finally:
                 close: Callable[[], object] | None = getattr(result, "close", None)
                 if close is not None:
@@ -424,40 +329,68 @@ class Connection:
         except ClientDisconnected:
             raise
         except BadRequest as error:  # a malformed, oversized or stalled body
-            if not response.head_sent:
-                self.reject(error)
+            if not responder.head_sent:
+                self.refuse(error, request.method)
             return False
-        except Exception:
-            return self.failed(request, response)
+        except Exception as error:
+            self.failed(request, responder, error)
+            return False
+        if writer.overrun:
+            error_log.error("%s %s: the application sent more than its Content-Length; response cut short", request.method, _target(request))
+        elif writer.short:
+            error_log.error("%s %s: the application sent %d bytes fewer than its Content-Length", request.method, _target(request), writer.short)
         if access_log.isEnabledFor(logging.INFO):
-            self.log_access(request, response.status, response.sent)
-        return response.keep_alive and self.skip_unread_body(request)
+            self.log_access(request, writer.status, writer.sent)
+        return writer.keep_alive and self.skip_unread_body(request)
 
-    def send_result(self, result: Iterable[bytes], response: Response) -> None:
-        if type(result) is FileWrapper and response.send_file(result):
+    def send_result(self, result: Iterable[bytes], responder: Responder) -> None:
+        if type(result) is FileWrapper and self.send_file_response(result, responder):
             return
-        if isinstance(result, list) and type(result) is list and not response.head_sent:  # a subclass may redefine len()
-            if len(result) == 1:
-                response.send_head(len(result[0]), result[0])
-                return
+        if isinstance(result, list) and type(result) is list and not responder.head_sent and len(result) == 1:  # a subclass may redefine len()
+            responder.send_head(len(result[0]), result[0])
+            return
+        writer = responder.writer
         for data in result:
             if not data:
                 continue
-            if not response.head_sent:
-                response.send_head(None, data)
-                if response.no_body:
+            if not responder.head_sent:
+                responder.send_head(None, data)
+                if writer.no_body:
                     return  # the headers are final; the body is not sent
             else:
-                response.send_body(data)
+                self.send(*writer.body(data))
 
-    def failed(self, request: Request, response: Response) -> bool:
-        """The application raised: 500 if nothing was sent yet, else cut the connection."""
-        error_log.exception("%s %r failed", request.method, request.target)
-        if not response.head_sent:
-            self.send(error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "the application failed; see the server's error log"))
+    def send_file_response(self, wrapper: FileWrapper, responder: Responder) -> bool:
+        """Send a file response with ``sendfile``; False when the file does not allow it."""
+        filelike: Any = wrapper.filelike
+        try:
+            descriptor = filelike.fileno()
+            info = os.fstat(descriptor)
+            offset = filelike.tell() if hasattr(filelike, "tell") else 0
+        except (AttributeError, OSError, ValueError):
+            return False
+        if not stat.S_ISREG(info.st_mode) or not responder.status or responder.head_sent:
+            return False
+        size = max(info.st_size - offset, 0)
+        responder.send_head(size)
+        writer = responder.writer
+        if writer.no_body:
+            return True
+        count = size if writer.remaining is None else min(size, writer.remaining)
+        writer.sent_file(self.send_file(filelike, offset, count) if count else 0)
+        return True
+
+    def failed(self, request: Request, responder: Responder, error: Exception) -> None:
+        """The application raised: 500 if nothing was sent yet; the connection closes."""
+        if isinstance(error, WSGIViolation):
+            error_log.error("%s %s broke rule %s", request.method, _target(request), error.rule.id, exc_info=error)
+        else:
+            error_log.error("%s %s failed", request.method, _target(request), exc_info=error)
+        self.close_after_flush = True
+        if not responder.head_sent:
+            self.send(error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "the application failed; see the server's error log", request.method))
             if access_log.isEnabledFor(logging.INFO):
                 self.log_access(request, "500", 0)
-        return False
 
     def skip_unread_body(self, request: Request) -> bool:
         """Read past what the application left of the body; False if too much is left."""
@@ -472,18 +405,10 @@ class Connection:
             body.clear()
             try:
                 self.receive_body(request)
-            except BadRequest:  # a response went out already; all that is left is to close
+            except (BadRequest, ClientDisconnected):  # a response went out already; all that is left is to close
                 return False
         body.clear()
         return True
-
-    def reject(self, error: BadRequest) -> None:
-        """Answer a malformed request and stop reading from this connection."""
-        error_log.info("%s: %d %s", self.peer, error.status.value, error.detail)
-        try:
-            self.sock.sendall(error_response(error.status, error.detail))
-        except OSError:
-            pass  # the client is gone; the connection closes anyway
 
     def log_access(self, request: Request, status: str, sent: int) -> None:
         """One line in the Common Log Format."""
@@ -497,3 +422,7 @@ class Connection:
             status[:3],
             sent or "-",
         )
+
+
+def _target(request: Request) -> str:
+    return repr(request.target.decode("latin-1"))[:200]

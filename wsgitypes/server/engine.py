@@ -1,65 +1,71 @@
 """One server process: an event loop for waiting, a pool of threads for serving.
 
-The loop (the process's main thread) accepts connections and reads request heads, so
-idle keep-alive connections and clients that send their headers a byte at a time
-cost a few kilobytes each and no thread.  When a head is complete the connection goes
-to a worker thread, which reads the body, calls the application and writes the
-response, serves any request pipelined behind it, and re-arms the connection in the
-loop's epoll set itself.  Each connection is registered once, one-shot: epoll reports
-it once and then stays silent until it is re-armed, so loop and threads never read
-the same socket and a connection changes hands without any message between them.
+The loop (the process's main thread) accepts connections, reads request heads and
+bodies up to ``Limits.buffer_body``, writes error answers and flushes what slow
+readers have not taken yet, so idle keep-alive connections, clients that send their
+request a byte at a time and clients that read slowly cost a few kilobytes each and
+no thread.  The loop never waits on one client: every send it makes is non-blocking.
 
-Sockets stay blocking, with the kernel's send and receive timeouts set to the body
-timeout: a thread reading a body or writing a response waits in ``recv``/``send``
-directly, and a client that stalls longer gets an error there.
+When a request is ready, its connection goes to a worker thread, which calls the
+application and writes the response, serves any request pipelined behind it, and
+hands the connection back (:data:`~wsgitypes.server.connection.Next`): to be read
+again, to have its unsent bytes flushed, or to be closed.  The poller is one-shot
+(:mod:`~wsgitypes.server.poller`), so loop and threads never use one socket at once.
 
-Timeouts (seconds, see :class:`Timeouts`): ``keepalive`` for an idle connection
-between requests, ``header`` from a request's first byte to the end of its head
-(408 after), ``body`` for each wait on the socket while a thread serves a request.
+Sockets stay blocking for the threads, with the kernel's send and receive timeouts
+set to ``Timeouts.body``; the loop passes ``MSG_DONTWAIT``.
+
+Faults it survives:
+
+* **Out of file descriptors** (EMFILE, ENFILE) or memory at ``accept``: the listeners
+  are set aside for a back-off that doubles from 0.05 s to 2 s, one warning is logged
+  for the episode (and one line when it ends), and the connections already open are
+  served meanwhile.
+* **Overload**: at most ``Limits.max_queued`` requests wait for a thread; beyond, the
+  loop answers 503 with ``Retry-After`` and closes.
+* **A hung application**: when every thread has been inside the application for
+  ``Timeouts.app`` seconds while requests wait, the engine logs where each thread is
+  stuck and returns :data:`EXIT_STUCK`, so that the supervisor replaces the process.
 
 :meth:`Engine.drain` (SIGTERM, SIGINT, gunicorn's graceful stop) stops accepting,
 closes idle connections, lets requests in flight finish with ``Connection: close``
-and returns from :meth:`Engine.run` once they have, or after ``graceful`` seconds.
-The engine needs Linux (epoll).
+and returns from :meth:`Engine.run` once they have, or after ``Timeouts.graceful``.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
-import select
 import socket
 import struct
+import sys
 import threading
+import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from http import HTTPStatus
 from queue import SimpleQueue
 from time import monotonic
 from typing import Any
 
-from wsgitypes.server.connection import RECV_SIZE, Connection, FileWrapper
+from wsgitypes.server.connection import RECV_SIZE, Connection, Next, Site
 from wsgitypes.server.environ import ConnectionInfo
-from wsgitypes.server.http import BadRequest, Limits
+from wsgitypes.server.poller import READ, WRITE, Engine as PollerChoice, Poller, make_poller
+from wsgitypes.server.request import BadRequest, Request
+from wsgitypes.server.response import error_response
+from wsgitypes.server.settings import Limits, Timeouts
+from wsgitypes.server.streams import FileWrapper
 from wsgitypes.types import ErrorStream, WSGIApplication
 
-__all__ = ["Engine", "Timeouts", "close_gracefully"]
+__all__ = ["EXIT_STUCK", "Engine", "close_gracefully"]
 
 log = logging.getLogger("wsgitypes.server")
 
-
-@dataclass(frozen=True, slots=True)
-class Timeouts:
-    """How long the server waits on a client; see the module docstring."""
-
-    keepalive: float = 5.0
-    header: float = 10.0
-    body: float = 30.0
-    graceful: float = 30.0
-    """How long requests in flight get to finish once a stop is asked for."""
-
-
+EXIT_STUCK = 3
+"""What :meth:`Engine.run` returns when the application hung every thread."""
 _STOP = None  # put on the work queue once per thread to end it
-_ARMED = select.EPOLLIN | select.EPOLLONESHOT if hasattr(select, "epoll") else 0
+_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
+_OUT_OF_RESOURCES = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
+_BACKOFF_FIRST, _BACKOFF_MAX = 0.05, 2.0
 
 
 class Engine:
@@ -77,72 +83,76 @@ class Engine:
         multiprocess: bool,
         script_name: str = "",
         url_scheme: str = "http",
+        poller: PollerChoice = "auto",
         on_tick: Callable[[], object] | None = None,
     ) -> None:
-        if not hasattr(select, "epoll"):
-            raise RuntimeError("the wsgitypes server needs Linux (epoll)")
-        self.app = app
+        self.site = Site(app, limits, timeouts, errors, threading.Event())
         self.listeners = {listener.fileno(): listener for listener in listeners}
         self.threads = threads
-        self.limits = limits
-        self.timeouts = timeouts
-        self.errors = errors
         self.multiprocess = multiprocess
         self.script_name = script_name
         self.url_scheme = url_scheme
         self.on_tick = on_tick
-        """Called at least once a second from the loop (gunicorn's heartbeat)."""
-        self.draining = False
-        self._epoll = select.epoll()
+        """Called at least once a second from the loop (heartbeats)."""
+        self._poller: Poller = make_poller(poller)
         self._work: SimpleQueue[Connection | None] = SimpleQueue()
-        self._waker, self._wake_signal = socket.socketpair()
         self._connections: dict[int, Connection] = {}  # by file descriptor
         self._infos: dict[int, ConnectionInfo] = {}
         self._socket_timeout = struct.pack("ll", int(timeouts.body), int(timeouts.body % 1 * 1e6))
+        self._busy_since = [0.0] * threads  # per worker thread: when its request began, 0 when idle
+        self._accept_paused_until = 0.0
+        self._backoff = 0.0
+        self._accept_failures = 0
+        self._episode_began = 0.0
+
+    @property
+    def draining(self) -> bool:
+        return self.site.stopping.is_set()
 
     # --- called from other threads / signal handlers ------------------------------------
 
     def drain(self) -> None:
         """Ask for a graceful stop; safe from a signal handler or another thread."""
-        self.draining = True
-        try:
-            self._wake_signal.send(b"x")
-        except OSError:
-            pass  # the pipe is full: the loop is awake already
+        self.site.stopping.set()
+        self._poller.wake()
 
     # --- the loop --------------------------------------------------------------------
 
-    def run(self) -> None:
-        epoll = self._epoll
-        self._waker.setblocking(False)
-        self._wake_signal.setblocking(False)
-        waker = self._waker.fileno()
-        epoll.register(waker, select.EPOLLIN)
+    def run(self) -> int:
+        """Serve until drained (0), or until the application hung every thread (:data:`EXIT_STUCK`)."""
+        poller = self._poller
         for descriptor, listener in self.listeners.items():
             listener.setblocking(False)
-            epoll.register(descriptor, select.EPOLLIN)
-        workers = [threading.Thread(target=self._work_loop, name=f"wsgitypes-{n}", daemon=True) for n in range(self.threads)]
+            poller.add_lasting(descriptor)
+        workers = [threading.Thread(target=self._work_loop, args=(n,), name=f"wsgitypes-{n}", daemon=True) for n in range(self.threads)]
         for worker in workers:
             worker.start()
         listeners, connections = self.listeners, self._connections
         deadline = None
         next_sweep = monotonic() + 1.0
+        outcome = 0
         try:
             while True:
-                for descriptor, _ in epoll.poll(1.0):
+                wait = 1.0 if not self._accept_paused_until else max(0.0, min(1.0, self._accept_paused_until - monotonic()))
+                for descriptor, events in poller.poll(wait):
                     connection = connections.get(descriptor)
                     if connection is not None:
-                        self._readable(connection)
+                        if events == WRITE:
+                            self._writable(connection)
+                        else:
+                            self._readable(connection)
                     elif descriptor in listeners:
                         self._accept(listeners[descriptor])
-                    elif descriptor == waker:
-                        self._waker.recv(4096)
+                    elif descriptor == poller.wake_fd:
+                        poller.woken()
                 if self.on_tick is not None:
                     self.on_tick()
                 now = monotonic()
+                if self._accept_paused_until and now >= self._accept_paused_until and not self.draining:
+                    self._resume_accepting()
                 if self.draining:
                     if deadline is None:
-                        deadline = now + self.timeouts.graceful
+                        deadline = now + self.site.timeouts.graceful
                         self._stop_accepting()
                     busy = self._close_idle()
                     if not busy or now > deadline:
@@ -150,19 +160,23 @@ class Engine:
                 if now >= next_sweep:
                     self._expire(now)
                     next_sweep = now + 1.0
+                    if self._stuck(now):
+                        outcome = EXIT_STUCK
+                        break
         finally:
+            if outcome == EXIT_STUCK:
+                self._refuse_queued()
             for _ in workers:
                 self._work.put(_STOP)
             busy = self._close_idle()
-            epoll.close()
-            self._waker.close()
-            self._wake_signal.close()
-        if busy:
-            log.warning("stopped with %d requests still in flight after %.0f s", busy, self.timeouts.graceful)
+            poller.close()
+        if busy and outcome != EXIT_STUCK:
+            log.warning("stopped with %d requests still in flight after %.0f s", busy, self.site.timeouts.graceful)
+        return outcome
 
     def _stop_accepting(self) -> None:
         for descriptor, listener in self.listeners.items():
-            self._epoll.unregister(descriptor)
+            self._poller.forget(descriptor)
             listener.close()  # new connections are refused (once every process has closed its copy)
 
     def _close_idle(self) -> int:
@@ -171,41 +185,73 @@ class Engine:
         for connection in list(self._connections.values()):
             if connection.busy:
                 busy += 1
-            elif not connection.parser.mid_head:
+            elif not connection.parser.mid_head and not connection.outbox:
                 self._close(connection)
         return busy
+
+    # --- accepting ---------------------------------------------------------------------
 
     def _accept(self, listener: socket.socket) -> None:
         for _ in range(64):  # bounded, so one busy listener cannot starve the rest of the loop
             try:
                 sock, address = listener.accept()
             except (BlockingIOError, InterruptedError):
-                return
-            except OSError as error:  # out of descriptors, or the client already reset
-                log.warning("accept failed: %s", error)
-                return
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, self._socket_timeout)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, self._socket_timeout)
-            if sock.family != socket.AF_UNIX:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            connection = Connection(sock, str(address[0]) if address else "-", self, self._info(listener, address), self.errors)
-            connection.idle_deadline = monotonic() + self.timeouts.keepalive
-            self._connections[connection.fd] = connection
-            self._epoll.register(connection.fd, _ARMED)
+                break
+            except OSError as error:
+                if error.errno in _OUT_OF_RESOURCES:
+                    self._pause_accepting(error)
+                    return
+                continue  # the client reset before we took it: take the next
+            self._open(listener, sock, address)
+        if self._episode_began:
+            log.warning("accepting connections again after %.1f s (%d refused accepts)", monotonic() - self._episode_began, self._accept_failures)
+            self._episode_began, self._backoff, self._accept_failures = 0.0, 0.0, 0
+
+    def _open(self, listener: socket.socket, sock: socket.socket, address: Any) -> None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, self._socket_timeout)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, self._socket_timeout)
+        if sock.family != socket.AF_UNIX:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        peer: str = str(address[0]) if address else "-"  # (a Unix socket's peer address is '')
+        connection = Connection(sock, peer, self.site, self._info(listener, address))
+        connection.deadline = monotonic() + self.site.timeouts.keepalive
+        self._connections[connection.fd] = connection
+        self._poller.add(connection.fd)
+
+    def _pause_accepting(self, error: OSError) -> None:
+        """Out of descriptors or memory: stop watching the listeners for a while (see the module docstring)."""
+        self._accept_failures += 1
+        if not self._episode_began:
+            self._episode_began = monotonic()
+            log.warning("cannot accept connections (%s); serving the %d open ones, retrying with back-off", error.strerror, len(self._connections))
+        self._backoff = min(_BACKOFF_MAX, self._backoff * 2 or _BACKOFF_FIRST)
+        self._accept_paused_until = monotonic() + self._backoff
+        for descriptor in self.listeners:
+            self._poller.forget(descriptor)
+
+    def _resume_accepting(self) -> None:
+        self._accept_paused_until = 0.0
+        for descriptor in self.listeners:
+            self._poller.add_lasting(descriptor)
 
     def _info(self, listener: socket.socket, address: Any) -> ConnectionInfo:
         if listener.family != socket.AF_UNIX:
             server: tuple[str, int] = listener.getsockname()[:2]
-            client: tuple[str, int] = address[:2]
+            client: tuple[str, int] = (address[0], address[1])
             return ConnectionInfo(server, client, self.url_scheme, self.script_name, self.multiprocess, self.threads > 1, FileWrapper)
         info = self._infos.get(listener.fileno())
         if info is None:  # a Unix socket: no ports, one info for every connection
             info = self._infos[listener.fileno()] = ConnectionInfo(("localhost", 0), None, self.url_scheme, self.script_name, self.multiprocess, self.threads > 1, FileWrapper)
         return info
 
+    # --- reading and writing in the loop (never waiting) ------------------------------------
+
     def _readable(self, connection: Connection) -> None:
         try:
-            data = connection.sock.recv(RECV_SIZE)  # epoll said readable: this does not wait
+            data = connection.sock.recv(RECV_SIZE, _DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            self._poller.watch(connection.fd, READ)
+            return
         except OSError:
             data = b""
         if not data:
@@ -214,52 +260,147 @@ class Engine:
         parser = connection.parser
         parser.feed(data)
         if parser.ready:
-            connection.busy = True
-            self._work.put(connection)
+            request = parser.ready[0]
+            if parser.error is not None and not request.complete and len(parser.ready) == 1:
+                parser.ready.pop()  # its body is broken: refused before the application sees it
+                self._refuse(connection, parser.error)
+            elif not request.complete and parser.error is None and self._buffers(request, connection):
+                self._poller.watch(connection.fd, READ)
+            else:
+                self._dispatch(connection)
         elif parser.error is not None:
-            connection.reject(parser.error)
+            self._refuse(connection, parser.error)
+        else:
+            if parser.mid_head and connection.waiting != "head":  # a head began: its clock starts
+                connection.waiting = "head"
+                connection.deadline = monotonic() + self.site.timeouts.header
+            self._poller.watch(connection.fd, READ)
+
+    def _buffers(self, request: Request, connection: Connection) -> bool:
+        """Whether the loop reads this request's body itself before a thread takes it."""
+        timeouts = self.site.timeouts
+        limit = self.site.limits.buffer_body
+        if request.body_bytes >= limit or (request.content_length or 0) > limit or self.draining:
+            return False
+        if request.expect_continue:  # the application decides whether the body is wanted (100 on its first read)
+            return False
+        if connection.waiting != "body":  # the head just completed: the body's clock starts
+            connection.waiting = "body"
+            connection.body_clock = monotonic()
+        connection.deadline = connection.body_clock + timeouts.body + request.body_bytes / timeouts.min_rate
+        return True
+
+    def _writable(self, connection: Connection) -> None:
+        """Send what the client has not taken yet; then read, serve, or close."""
+        sock = connection.sock
+        try:
+            connection.flush_some(lambda parts: sock.sendmsg(parts, [], _DONTWAIT))
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError:
+            self._close(connection)
+            return
+        if connection.outbox:
+            connection.deadline = connection.flush_deadline(self.site.timeouts)
+            self._poller.watch(connection.fd, WRITE)
+        elif connection.close_after_flush:
             self._close(connection)
         else:
-            if parser.mid_head and not connection.head_deadline:
-                connection.head_deadline = monotonic() + self.timeouts.header
-            self._epoll.modify(connection.fd, _ARMED)
+            self._next(connection, "read")
+
+    def _refuse(self, connection: Connection, error: BadRequest) -> None:
+        connection.refuse(error, connection.parser.error_method if error is connection.parser.error else None)
+        self._next(connection, "flush" if connection.outbox else "close")
+
+    def _dispatch(self, connection: Connection) -> None:
+        if self._work.qsize() >= self.site.limits.max_queued:
+            log.warning("%s: 503, %d requests already wait for a thread", connection.peer, self._work.qsize())
+            self._overloaded(connection)
+            return
+        connection.busy = True
+        self._work.put(connection)
+
+    def _overloaded(self, connection: Connection) -> None:
+        connection.close_after_flush = True
+        try:
+            connection.send(error_response(HTTPStatus.SERVICE_UNAVAILABLE, "the server is overloaded; try again", None, "Retry-After: 1\r\n"))
+        except OSError:
+            pass
+        self._next(connection, "flush" if connection.outbox else "close")
+
+    def _next(self, connection: Connection, step: Next) -> None:
+        """Hand ``connection`` on: wait for its next request, flush it, or close it (any thread)."""
+        timeouts = self.site.timeouts
+        if step == "close":
+            self._close(connection)
+            return
+        if step == "flush":
+            connection.waiting = "flush"
+            connection.deadline = connection.flush_deadline(timeouts)
+            connection.busy = False
+            self._poller.watch(connection.fd, WRITE)
+            return
+        if connection.parser.ready:  # pipelined requests arrived while the response was flushed
+            self._dispatch(connection)
+            return
+        connection.waiting = "head" if connection.parser.mid_head else "idle"
+        connection.deadline = monotonic() + (timeouts.header if connection.waiting == "head" else timeouts.keepalive)
+        connection.busy = False  # from here on the loop may expire or close it
+        self._poller.watch(connection.fd, READ)
 
     def _expire(self, now: float) -> None:
+        timeouts = self.site.timeouts
         for connection in list(self._connections.values()):
-            if connection.busy:
+            if connection.busy or now <= connection.deadline:
                 continue
-            if connection.head_deadline and now > connection.head_deadline:
-                connection.reject(BadRequest(HTTPStatus.REQUEST_TIMEOUT, f"the request head did not arrive within {self.timeouts.header:g} s"))
-                self._close(connection)
-            elif not connection.head_deadline and now > connection.idle_deadline:
+            if connection.waiting == "head":
+                self._refuse(connection, BadRequest(HTTPStatus.REQUEST_TIMEOUT, f"the request head did not arrive within {timeouts.header:g} s"))
+            elif connection.waiting == "body":
+                self._refuse(connection, BadRequest(HTTPStatus.REQUEST_TIMEOUT, f"the request body arrived slower than {timeouts.min_rate:g} bytes a second"))
+            else:  # idle past keep-alive, or a reader too slow to take its response
                 self._close(connection)
 
+    def _stuck(self, now: float) -> bool:
+        """Every thread in the application for ``Timeouts.app`` seconds, with requests waiting."""
+        limit = self.site.timeouts.app
+        if not limit or self._work.empty() or not all(started and now - started > limit for started in self._busy_since):
+            return False
+        frames = sys._current_frames()  # pyright: ignore[reportPrivateUsage]  # the documented way to see other threads' stacks
+        stacks: list[str] = []
+        for thread in threading.enumerate():
+            if thread.name.startswith("wsgitypes-") and thread.ident in frames:
+                stacks.append(f"{thread.name}:\n{''.join(traceback.format_stack(frames[thread.ident]))}")
+        log.error("every thread has been in the application for more than %g s and %d requests wait: replacing this worker. "
+                  "Where the threads are:\n%s", limit, self._work.qsize(), "\n".join(stacks))
+        return True
+
+    def _refuse_queued(self) -> None:
+        """Answer the requests still waiting for a thread with 503 (best effort: the process is going)."""
+        while not self._work.empty():
+            connection = self._work.get_nowait()
+            if connection is not None:
+                connection.busy = False
+                self._overloaded(connection)
+
     def _close(self, connection: Connection) -> None:
-        """Forget and close a connection (closing it also takes it out of the epoll set)."""
+        """Forget and close a connection (closing it also takes it out of the poller)."""
         self._connections.pop(connection.fd, None)
+        self._poller.forget(connection.fd)
         close_gracefully(connection.sock)
 
     # --- worker threads ----------------------------------------------------------------
 
-    def _work_loop(self) -> None:
-        work = self._work
+    def _work_loop(self, number: int) -> None:
+        work, busy_since = self._work, self._busy_since
         while (connection := work.get()) is not None:
+            busy_since[number] = monotonic()
             try:
-                keep_open = connection.serve_ready()
+                step = connection.serve_ready()
             except Exception:  # a bug of ours; keep the thread and the other connections alive
                 log.exception("internal error serving %s", connection.peer)
-                keep_open = False
-            if not keep_open or self.draining:
-                self._close(connection)
-                continue
-            now = monotonic()
-            connection.idle_deadline = now + self.timeouts.keepalive
-            connection.head_deadline = now + self.timeouts.header if connection.parser.mid_head else 0.0
-            connection.busy = False  # from here on the loop may expire or close it
-            try:
-                self._epoll.modify(connection.fd, _ARMED)
-            except OSError:
-                pass  # the loop closed it meanwhile (a stop began)
+                step = "close"
+            busy_since[number] = 0.0
+            self._next(connection, "close" if self.draining and step == "read" else step)
 
 
 def close_gracefully(sock: socket.socket) -> None:
@@ -267,7 +408,7 @@ def close_gracefully(sock: socket.socket) -> None:
 
     Closing with unread request bytes makes the kernel send a reset, which can
     destroy a response the client has not read yet (a 400, say); so shut down our
-    side first and read what is already queued.
+    side first and read what is already queued, without waiting for more.
     """
     if sock.fileno() < 0:
         return
@@ -280,4 +421,3 @@ def close_gracefully(sock: socket.socket) -> None:
     except OSError:
         pass
     sock.close()
-

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from wsgitypes import __version__
-from wsgitypes.server.http import Request
+from wsgitypes.server.request import Request
 from wsgitypes.types import ErrorStream, InputStream, WSGIEnvironment
 
 __all__ = ["ConnectionInfo", "make_environ"]
@@ -60,10 +60,7 @@ class ConnectionInfo:
 def make_environ(request: Request, info: ConnectionInfo, body: InputStream, errors: ErrorStream) -> WSGIEnvironment:
     """The environ for ``request``; ``body`` becomes ``wsgi.input``."""
     environ = info.base.copy()
-    target = request.target
-    path, _, query = target.partition(b"?")
-    if not path.startswith(b"/"):
-        path = _origin_path(path)
+    path, _, query = request.path.partition(b"?")
     if b"%" in path:
         path = unquote_to_bytes(path)
     script_name: str = environ["SCRIPT_NAME"]
@@ -86,13 +83,3 @@ def make_environ(request: Request, info: ConnectionInfo, body: InputStream, erro
             text = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + text
         environ[key] = text
     return environ
-
-
-def _origin_path(target: bytes) -> bytes:
-    """The path of an absolute-form target (``http://host/p``)."""
-    scheme_end = target.find(b"://")
-    if scheme_end < 0:
-        return b"/" + target
-    slash = target.find(b"/", scheme_end + 3)
-    return target[slash:] if slash >= 0 else b"/"
-

@@ -1,10 +1,17 @@
 """Listening sockets and worker processes (pre-fork), with graceful stops.
 
-With one worker the engine runs in the calling process.  With more, the calling
-process becomes a supervisor: it opens the listening socket, forks the workers
-(which inherit it and share the kernel's accept queue), restarts any that die, and
-on SIGTERM or SIGINT passes the stop on and waits for each worker to finish the
-requests it has in flight.
+The calling process becomes a supervisor: it opens the listening socket, forks the
+workers (which inherit it and share the kernel's accept queue), restarts any that
+die, and on SIGTERM or SIGINT passes the stop on and waits for each worker to finish
+the requests it has in flight.  Where there is no ``fork`` (Windows), the one worker
+runs in the calling process.
+
+The supervisor never gives up on its own: a worker that dies is replaced, at once the
+first time and with a back-off that doubles up to :data:`RESPAWN_BACKOFF_MAX` seconds
+while workers keep dying young, so a client that can crash a worker cannot stop the
+service (and a crash loop cannot spin the machine).  Each worker's event loop sends
+a heartbeat once a second through a pipe; a worker silent for ``Timeouts.app``
+seconds (its loop stuck, say in an extension holding the GIL) is killed and replaced.
 """
 
 from __future__ import annotations
@@ -12,17 +19,22 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import select
 import signal
 import socket
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-__all__ = ["listen", "run_workers", "show_address"]
+__all__ = ["RESPAWN_BACKOFF_MAX", "Heartbeat", "ListenError", "can_fork", "listen", "on_stop_signals", "run_workers", "show_address"]
 
 log = logging.getLogger("wsgitypes.server")
+
+RESPAWN_BACKOFF_MAX = 10.0
+_YOUNG = 5.0  # a worker that dies sooner than this after it started counts toward the back-off
 
 
 class ListenError(OSError):
@@ -59,6 +71,10 @@ def show_address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def can_fork() -> bool:
+    return hasattr(os, "fork")
+
+
 def on_stop_signals(handler: Callable[[], object]) -> None:
     """Call ``handler`` on SIGTERM and SIGINT (the engine's drain)."""
 
@@ -69,10 +85,45 @@ def on_stop_signals(handler: Callable[[], object]) -> None:
     signal.signal(signal.SIGINT, handle)
 
 
-def run_workers(count: int, run_worker: Callable[[], object], graceful: float, on_stop: Callable[[], object]) -> None:
+class Heartbeat:
+    """A worker's side of its heartbeat pipe: :meth:`beat` at most once a second, never waiting."""
+
+    __slots__ = ("_fd", "_last")
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._last = 0.0
+
+    def beat(self) -> None:
+        now = time.monotonic()
+        if now - self._last >= 1.0:
+            self._last = now
+            try:
+                os.write(self._fd, b".")
+            except OSError:
+                pass  # a full pipe (the supervisor is busy) or a gone one: nothing to do here
+
+
+@dataclass
+class _Worker:
+    pid: int
+    heartbeat: int  # the supervisor's end of the pipe
+    started: float
+    last_beat: float
+
+
+def run_workers(
+    count: int,
+    run_worker: Callable[[Heartbeat], int],
+    graceful: float,
+    on_stop: Callable[[], object],
+    silence_limit: float = 0.0,
+) -> None:
     """Fork ``count`` workers running ``run_worker`` and supervise them until a stop signal.
 
-    ``on_stop`` runs in the supervisor when the stop begins (to close its listening socket).
+    ``run_worker`` returns the worker's exit status.  ``on_stop`` runs in the
+    supervisor when the stop begins (to close its listening socket).  A worker whose
+    heartbeat is silent for ``silence_limit`` seconds is killed (0: never).
     """
     stopping = False
 
@@ -82,63 +133,105 @@ def run_workers(count: int, run_worker: Callable[[], object], graceful: float, o
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    children: set[int] = set()
-    respawns: list[float] = []
+    wake_reader, wake_writer = os.pipe()  # a signal makes select() return at once
+    for fd in (wake_reader, wake_writer):
+        os.set_blocking(fd, False)
+    signal.set_wakeup_fd(wake_writer)
+    workers: dict[int, _Worker] = {}
+    young_deaths = 0
+    next_spawn = 0.0
 
     def spawn() -> None:
+        reader, writer = os.pipe()
+        os.set_blocking(writer, False)
         pid = os.fork()
         if pid == 0:
-            code = 0
+            os.close(reader)
+            signal.set_wakeup_fd(-1)
+            for fd in (wake_reader, wake_writer, *(other.heartbeat for other in workers.values())):
+                os.close(fd)
+            code = 1
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
-                run_worker()
+                code = run_worker(Heartbeat(writer))
             except BaseException:
                 log.exception("worker %d failed", os.getpid())
-                code = 1
             finally:
                 logging.shutdown()
                 sys.stdout.flush()
                 sys.stderr.flush()
                 os._exit(code)
-        children.add(pid)
-
-    for _ in range(count):
-        spawn()
-    while not stopping:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            break
-        if not pid:
-            time.sleep(0.2)  # a blocking waitpid would be resumed after the signal handler (PEP 475)
-            continue
-        children.discard(pid)
-        if stopping:
-            break
-        log.warning("worker %d exited (%s); starting another", pid, _describe(status))
+        os.close(writer)
         now = time.monotonic()
-        respawns[:] = [t for t in respawns if now - t < 10] + [now]
-        if len(respawns) > 5 * count:
-            log.error("workers keep dying; stopping")
-            break
-        spawn()
+        workers[pid] = _Worker(pid, reader, now, now)
+
+    while not stopping:
+        now = time.monotonic()
+        if len(workers) < count and now >= next_spawn:
+            try:
+                spawn()
+            except OSError as error:  # out of processes or memory: try again later
+                log.error("cannot start a worker (%s); retrying", error.strerror)
+                next_spawn = now + RESPAWN_BACKOFF_MAX / 2
+            continue
+        pipes = {worker.heartbeat: worker for worker in workers.values()}
+        wait = 0.5 if len(workers) == count else max(0.01, min(0.5, next_spawn - now))
+        try:
+            readable, _, _ = select.select([*pipes, wake_reader], [], [], wait)
+        except InterruptedError:
+            continue
+        if wake_reader in readable:
+            os.read(wake_reader, 4096)
+            readable.remove(wake_reader)
+        now = time.monotonic()
+        for fd in readable:
+            try:
+                if os.read(fd, 4096):
+                    pipes[fd].last_beat = now
+            except OSError:
+                pass
+        for worker in list(workers.values()):
+            if silence_limit and now - worker.last_beat > silence_limit:
+                log.error("worker %d sent no heartbeat for %.0f s (its event loop is stuck); killing it", worker.pid, now - worker.last_beat)
+                _signal(worker.pid, signal.SIGKILL)
+                worker.last_beat = now  # once; reaped below when it is gone
+        while workers:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if not pid or pid not in workers:
+                break
+            worker = workers.pop(pid)
+            os.close(worker.heartbeat)
+            if stopping:
+                break
+            lived = now - worker.started
+            young_deaths = young_deaths + 1 if lived < _YOUNG else 0
+            delay = 0.0 if young_deaths <= 1 else min(RESPAWN_BACKOFF_MAX, 0.1 * 2 ** (young_deaths - 2))
+            next_spawn = now + delay
+            log.warning("worker %d exited (%s) after %.1f s; starting another%s", pid, _describe(status), lived,
+                        f" in {delay:.1f} s (workers keep dying young)" if delay else "")
     on_stop()
-    for pid in children:
-        _signal(pid, signal.SIGTERM)
+    for worker in workers.values():
+        _signal(worker.pid, signal.SIGTERM)
     deadline = time.monotonic() + graceful + 5
-    while children and time.monotonic() < deadline:
+    while workers and time.monotonic() < deadline:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             break
-        if pid:
-            children.discard(pid)
-        else:
+        if pid in workers:
+            os.close(workers.pop(pid).heartbeat)
+        elif not pid:
             time.sleep(0.05)
-    for pid in children:
-        log.warning("worker %d did not stop in time; killing it", pid)
-        _signal(pid, signal.SIGKILL)
+    for worker in workers.values():
+        log.warning("worker %d did not stop in time; killing it", worker.pid)
+        _signal(worker.pid, signal.SIGKILL)
+    signal.set_wakeup_fd(-1)
+    os.close(wake_reader)
+    os.close(wake_writer)
 
 
 def _signal(pid: int, signum: int) -> None:

@@ -1,0 +1,387 @@
+"""HTTP/1.1 requests for the reference server, parsed without any I/O.
+
+A :class:`RequestParser` is fed the bytes of one connection as they arrive and queues
+the :class:`Request` objects they hold, each with its body arriving in pieces;
+pipelined requests simply queue up.  A broken request leaves a :class:`BadRequest` in
+``parser.error``, carrying the status to answer with (after the requests before it)
+before closing.
+
+Who decides what:
+
+* **Where a message ends** is decided here, once: a head ends at the first empty line
+  (CRLF CRLF), and its body is Content-Length bytes long or chunked
+  (:mod:`~wsgitypes.server.chunked`).  Nothing else frames messages, so nothing can
+  disagree about where the next request starts.
+* **Whether a head is well-formed** is llhttp's call (through ``httptools``, the parser
+  Node.js uses): each head, and only the head, goes to a fresh llhttp parser.  llhttp
+  refuses the request-smuggling classics: Content-Length together with
+  Transfer-Encoding, duplicate or non-decimal Content-Length, whitespace before a
+  header's colon, obsolete line folding, control characters, bare CR or LF.  Because
+  llhttp never sees a body, a chunked body's trailer fields can never be mistaken for
+  request headers.
+* **What llhttp leaves to the server** (RFC 9112) is checked here: exactly one Host
+  in HTTP/1.1 (§3.2); no Transfer-Encoding in HTTP/1.0, and one that ends in
+  ``chunked`` otherwise (§6.1, §6.3); the request-target's form (§3.2: origin-form,
+  absolute-form with an http(s) authority, whose host then replaces Host as §3.2.2
+  requires, or ``*`` for OPTIONS); only HTTP/1.0 and 1.1 (505 otherwise); the limits
+  of :class:`Limits` (414, 431, 413).
+* Header names with ``_`` are dropped: ``X_Forwarded_For`` and ``X-Forwarded-For``
+  would both become ``HTTP_X_FORWARDED_FOR`` in the environ, which lets a client spoof
+  a header a proxy sets.  So is Transfer-Encoding once decoded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from http import HTTPStatus
+from typing import cast
+
+import httptools
+
+from wsgitypes.rules import check_method
+from wsgitypes.server.chunked import BadChunk, ChunkedDecoder
+from wsgitypes.server.settings import Limits
+
+__all__ = ["BadRequest", "Request", "RequestParser"]
+
+
+class BadRequest(Exception):
+    """The request cannot be served; answer ``status`` and close the connection."""
+
+    def __init__(self, status: HTTPStatus, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+class Request:
+    """One request as it arrives: the head first, then the body in pieces."""
+
+    __slots__ = (
+        "method",
+        "target",
+        "path",
+        "version",
+        "headers",
+        "keep_alive",
+        "expect_continue",
+        "chunked",
+        "content_length",
+        "body",
+        "body_bytes",
+        "complete",
+        "head_bytes",
+        "field_count",
+        "host_count",
+        "transfer_codings",
+    )
+
+    def __init__(self) -> None:
+        self.method = ""
+        self.target = b""
+        """The request-target as sent (for the access log)."""
+        self.path = b""
+        """The target in origin form, ``/path?query`` (an absolute-form target's path part)."""
+        self.version = ""
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.keep_alive = False
+        self.expect_continue = False
+        self.chunked = False
+        self.content_length: int | None = None
+        self.body: deque[bytes] = deque()
+        self.body_bytes = 0  # received so far
+        self.complete = False  # the whole body has arrived
+        self.head_bytes = 0
+        self.field_count = 0
+        self.host_count = 0
+        self.transfer_codings: list[bytes] = []
+
+
+class RequestParser:
+    """Feed it bytes; it queues the requests they hold (see the module docstring)."""
+
+    __slots__ = ("limits", "ready", "error", "ended", "_current", "_head", "_head_seen", "_head_start", "_tail",
+                 "_unfinished_line", "_body_left", "_chunks")
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.ready: deque[Request] = deque()
+        """Requests whose head is complete, oldest first; the server pops them."""
+        self.error: BadRequest | None = None
+        """Why the bytes after the requests in :attr:`ready` cannot be served."""
+        self.ended = False
+        """A request asked to switch protocols: it is served as HTTP/1.1 (RFC 9110 §7.8 lets
+        a server ignore Upgrade) and is the connection's last; what follows is never parsed."""
+        self._current: Request | None = None  # the message whose head or body is arriving
+        self._head: httptools.HttpRequestParser | None = None  # llhttp, for the head arriving
+        self._head_seen = 0  # bytes of that head so far
+        self._head_start = b""  # its first bytes (the request line), to tell a bad method or version
+        self._tail = b""  # the last bytes fed of an unfinished head, to find a CRLF CRLF split between feeds
+        self._unfinished_line = 0
+        self._body_left = 0  # Content-Length bytes still to come
+        self._chunks: ChunkedDecoder | None = None
+
+    @property
+    def error_method(self) -> str | None:
+        """The method of the request :attr:`error` is about, when it got that far (HEAD
+        gets its error answer without a body)."""
+        return self._current.method or None if self._current is not None else None
+
+    @property
+    def mid_head(self) -> bool:
+        """Part of a request head has arrived, but not all of it."""
+        return self._head is not None
+
+    @property
+    def mid_body(self) -> bool:
+        """A request's body is still arriving."""
+        return self._current is not None and self._head is None
+
+    def feed(self, data: bytes) -> None:
+        """Parse ``data``.  A broken request sets :attr:`error` and nothing more is parsed.
+
+        The error is not raised: the requests before the broken one (pipelined, or the
+        valid part of a body) are still to be answered, in order, before it.
+        """
+        while data and self.error is None:
+            if self.mid_body:
+                data = self._feed_body(data)
+            elif self.ended:
+                return
+            else:
+                data = self._feed_head(data)
+
+    # --- heads ---------------------------------------------------------------------
+
+    def _feed_head(self, data: bytes) -> bytes:
+        """Feed the head arriving; return the bytes after it once it is complete."""
+        if self._head is None:
+            while data[:1] == b"\n" or data[:2] == b"\r\n":  # RFC 9112 §2.2: empty lines before a request
+                data = data[2:] if data[:1] == b"\r" else data[1:]
+            if not data:
+                return b""
+            self._begin_head()
+        end = (self._tail + data).find(b"\r\n\r\n")
+        head = data if end < 0 else data[: end + 4 - len(self._tail)]
+        if len(self._head_start) < self._start_size:
+            self._head_start += head[: self._start_size]
+        queued = len(self.ready)
+        parser = cast(httptools.HttpRequestParser, self._head)
+        try:
+            parser.feed_data(head)
+        except httptools.HttpParserUpgrade:  # (CONNECT was refused in on_headers_complete)
+            self.ended = True
+            self.ready[-1].keep_alive = False
+        except httptools.HttpParserCallbackError as error:
+            if not isinstance(error.__context__, BadRequest):
+                raise
+            self.error = error.__context__
+        except httptools.HttpParserInvalidMethodError:
+            self.error = _method_error(self._head_start)
+        except httptools.HttpParserInvalidURLError as error:
+            self.error = BadRequest(HTTPStatus.BAD_REQUEST, f"invalid request target: {error}")
+        except httptools.HttpParserError as error:
+            if "Invalid HTTP version" in str(error) and _HTTP_VERSION.match(self._head_start):
+                self.error = BadRequest(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, "only HTTP/1.0 and HTTP/1.1 are spoken here")
+            else:
+                self.error = BadRequest(HTTPStatus.BAD_REQUEST, f"malformed request: {error}")
+        if self.error is not None:
+            if len(self.ready) > queued:  # llhttp refused a head it had already called complete
+                self.ready.pop()
+            return b""
+        if end < 0:
+            self._unfinished(head)
+            return b""
+        if len(self.ready) == queued:  # an empty line where llhttp still expected more of the head
+            self.error = BadRequest(HTTPStatus.BAD_REQUEST, "malformed request head")
+            return b""
+        self._head = None
+        return data[len(head):]
+
+    @property
+    def _start_size(self) -> int:
+        """How much of a head's start is kept: all of its request line."""
+        return self.limits.max_request_line + 64
+
+    def _begin_head(self) -> None:
+        self._head = httptools.HttpRequestParser(self)
+        self._current = Request()
+        self._head_seen = 0
+        self._head_start = b""
+        self._tail = b""
+        self._unfinished_line = 0
+
+    def _unfinished(self, head: bytes) -> None:
+        """Part of a head arrived: bound it, and remember its end for the next feed."""
+        self._tail = (self._tail + head)[-3:]
+        newline = head.rfind(b"\n")
+        self._unfinished_line = self._unfinished_line + len(head) if newline < 0 else len(head) - newline - 1
+        limits = self.limits
+        if self._unfinished_line > max(limits.max_header_line, limits.max_request_line + 32):
+            self.error = BadRequest(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, f"a header line is longer than {limits.max_header_line} bytes")
+
+    # --- bodies --------------------------------------------------------------------
+
+    def _feed_body(self, data: bytes) -> bytes:
+        """Add ``data`` to the body arriving; return the bytes after the body's end."""
+        request = cast(Request, self._current)
+        if self._chunks is not None:
+            try:
+                pieces, rest = self._chunks.feed(data)
+            except BadChunk as error:
+                self.error = BadRequest(error.status, error.detail)
+                return b""
+            for piece in pieces:
+                request.body.append(piece)
+                request.body_bytes += len(piece)
+            if self._chunks.done:
+                self._chunks = None
+                self._body_done(request)
+            return rest
+        if len(data) <= self._body_left:
+            piece, rest = data, b""
+        else:
+            piece, rest = data[: self._body_left], data[self._body_left :]
+        request.body.append(piece)
+        request.body_bytes += len(piece)
+        self._body_left -= len(piece)
+        if not self._body_left:
+            self._body_done(request)
+        return rest
+
+    def _body_done(self, request: Request) -> None:
+        request.complete = True
+        self._current = None
+
+    # --- llhttp callbacks (the head only) ------------------------------------------
+
+    def on_url(self, url: bytes) -> None:
+        request = cast(Request, self._current)
+        if not request.target:  # the method came first, so an error from here on knows it
+            request.method = cast(httptools.HttpRequestParser, self._head).get_method().decode("ascii")
+        request.target += url
+        if len(request.target) > self.limits.max_request_line:
+            raise BadRequest(HTTPStatus.REQUEST_URI_TOO_LONG, f"request target longer than {self.limits.max_request_line} bytes")
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        request = cast(Request, self._current)
+        limits = self.limits
+        size = len(name) + len(value)
+        request.head_bytes += size + 4
+        request.field_count += 1
+        if size > limits.max_header_line or request.head_bytes > limits.max_header_bytes or request.field_count > limits.max_headers:
+            raise _head_too_large(request, size, limits)
+        if b"_" in name:
+            return  # see the module docstring: would alias a dashed header in the environ
+        if value[-1:] in b" \t":  # llhttp strips the leading whitespace only
+            value = value.rstrip(b" \t")
+        if name[:1] not in b"HhCcTtEe":  # none of the fields the server itself reads
+            request.headers.append((name, value))
+            return
+        lower = name.lower()
+        if lower == b"host":
+            request.host_count += 1
+            if not _HOST.fullmatch(value):
+                raise BadRequest(HTTPStatus.BAD_REQUEST, f"invalid Host {value[:64]!r}")
+        elif lower == b"content-length":
+            # llhttp has checked the digits and refused duplicates
+            request.content_length = int(value)
+            if request.content_length > limits.max_body:
+                raise BadRequest(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"request body larger than {limits.max_body} bytes")
+        elif lower == b"transfer-encoding":
+            # The application reads the decoded body, so the header is not passed on:
+            # it would invite decoding twice.
+            request.transfer_codings += [coding.strip(b" \t").lower() for coding in value.split(b",")]
+            return
+        elif lower == b"expect":
+            if value.lower() != b"100-continue":
+                raise BadRequest(HTTPStatus.EXPECTATION_FAILED, f"unsupported expectation {value[:64]!r}")
+            request.expect_continue = True
+        request.headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        request = cast(Request, self._current)
+        parser = cast(httptools.HttpRequestParser, self._head)
+        if _OTHER_PROTOCOL.match(self._head_start):  # llhttp parses RTSP and ICE too, as HTTP versions
+            raise BadRequest(HTTPStatus.BAD_REQUEST, "not an HTTP request")
+        request.version = version = parser.get_http_version()
+        request.method = method = parser.get_method().decode("ascii")
+        if version == "1.1":
+            if request.host_count != 1:
+                raise BadRequest(HTTPStatus.BAD_REQUEST, f"an HTTP/1.1 request needs exactly one Host header, got {request.host_count}")
+        elif version == "1.0":
+            if request.transfer_codings:
+                raise BadRequest(HTTPStatus.BAD_REQUEST, "Transfer-Encoding is not allowed in an HTTP/1.0 request")
+            request.expect_continue = False
+        else:
+            raise BadRequest(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, f"HTTP/{version} is not supported; use HTTP/1.1")
+        codings = request.transfer_codings
+        if codings:
+            if codings[-1] != b"chunked":  # RFC 9112 §6.3: the length cannot be known
+                raise BadRequest(HTTPStatus.BAD_REQUEST, f"Transfer-Encoding {b', '.join(codings)[:64]!r} does not end in chunked")
+            if len(codings) > 1:  # RFC 9112 §6.1
+                raise BadRequest(HTTPStatus.NOT_IMPLEMENTED, f"transfer coding {codings[0][:32]!r} is not supported")
+            request.chunked = True
+        if method == "CONNECT":
+            raise BadRequest(HTTPStatus.NOT_IMPLEMENTED, "CONNECT (tunnelling) is not supported")
+        request.path = _origin_form(request, method)
+        request.keep_alive = parser.should_keep_alive()
+        limits = self.limits
+        if request.chunked:
+            self._chunks = ChunkedDecoder(limits.max_body, limits.max_header_line, limits.max_header_bytes, limits.max_headers)
+        elif request.content_length:
+            self._body_left = request.content_length
+        else:
+            request.complete = True
+            request.expect_continue = False  # nothing to wait for
+            self._current = None
+        self.ready.append(request)
+
+
+# uri-host [":" port] (RFC 9110 §7.2, RFC 3986 §3.2.2); empty is allowed
+_HOST_PATTERN = rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?"
+_HOST = re.compile(_HOST_PATTERN)
+# absolute-form (RFC 9112 §3.2.2): an http or https URI with an authority; no userinfo
+_ABSOLUTE_FORM = re.compile(rb"(?i:https?)://(?P<authority>%s)(?P<rest>[/?].*)?" % _HOST_PATTERN, re.DOTALL)
+_OTHER_PROTOCOL = re.compile(rb"[!-~]+ [^ \r\n]+ (?:RTSP|ICE)/[0-9]\.[0-9]\r?\n")
+_HTTP_VERSION = re.compile(rb"[!-~]+ [^ \r\n]+ HTTP/[0-9]\.[0-9](?:\r|$)")  # (llhttp stops at the CR)
+
+
+def _origin_form(request: Request, method: str) -> bytes:
+    """The target as ``/path?query``; an absolute-form target's authority becomes the Host."""
+    target = request.target
+    if target[:1] == b"/":
+        if b"#" in target:
+            raise BadRequest(HTTPStatus.BAD_REQUEST, "a request target has no fragment (#)")
+        return target
+    if target == b"*":
+        if method != "OPTIONS":
+            raise BadRequest(HTTPStatus.BAD_REQUEST, "the asterisk target is for OPTIONS only")
+        return target
+    matched = _ABSOLUTE_FORM.fullmatch(target)
+    if matched is None or b"#" in target:
+        raise BadRequest(HTTPStatus.BAD_REQUEST, f"invalid request target {target[:64]!r}")
+    # RFC 9112 §3.2.2: the target's authority, not the Host header, names the host
+    request.headers = [(name, value) for name, value in request.headers if name.lower() != b"host"]
+    request.headers.append((b"Host", matched["authority"]))
+    rest = matched["rest"] or b""
+    return rest if rest[:1] == b"/" else b"/" + rest
+
+
+def _head_too_large(request: Request, size: int, limits: Limits) -> BadRequest:
+    if size > limits.max_header_line:
+        detail = f"a header line is longer than {limits.max_header_line} bytes"
+    elif request.field_count > limits.max_headers:
+        detail = f"more than {limits.max_headers} header fields"
+    else:
+        detail = f"the request head is larger than {limits.max_header_bytes} bytes"
+    return BadRequest(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, detail)
+
+
+def _method_error(start: bytes) -> BadRequest:
+    """501 for a well-formed method llhttp does not know (RFC 9110 §9.1), 400 otherwise."""
+    method = start.split(b" ", 1)[0]
+    if method and b"\r" not in method and b"\n" not in method and check_method(method.decode("latin-1")) is None:
+        return BadRequest(HTTPStatus.NOT_IMPLEMENTED, f"method {method[:32]!r} is not implemented")
+    return BadRequest(HTTPStatus.BAD_REQUEST, "invalid method token")
