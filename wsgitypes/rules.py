@@ -580,7 +580,7 @@ HEADER_NAME = Rule("header-name", _START, "application", "MUST",
     fix="use letters, digits and -, with no spaces or colons", wire=True)
 HEADER_VALUE = Rule("header-value", _START, "application", "MUST",
     "each header value is Latin-1 text without control characters, CR or LF", check_header_value,
-    fix="remove the control characters; encode other text (RFC 8187, percent-encoding)", wire=True)
+    fix="remove the control characters, and encode other text (RFC 8187 or percent-encoding)", wire=True)
 HOP_BY_HOP = Rule("hop-by-hop", _HTTP, "application", "MUST",
     "the application sends no hop-by-hop header (Connection, Transfer-Encoding, ...)", check_hop_by_hop,
     fix="leave it out: only the server manages the connection", wire=True)
