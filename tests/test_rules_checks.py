@@ -6,9 +6,11 @@ Each check returns ``None`` for a good value and a message naming the problem ot
 
 from __future__ import annotations
 
+import typing
+
 import pytest
 
-from wsgitypes import rules
+from wsgitypes import environ, rules
 from wsgitypes.environ import WELL_KNOWN_KEYS
 from wsgitypes.rules import (
     HOP_BY_HOP_HEADERS,
@@ -130,6 +132,13 @@ def test_hop_by_hop_set_is_lower_case() -> None:
         ("wsgi_input", "wsgi.input"),
         ("QUERYSTRING", "QUERY_STRING"),
         ("wsgi.runonce", "wsgi.run_once"),
+        # a three-letter word among the CGI and wsgi. keys (a closed set)
+        ("REQUEST_URL", "REQUEST_URI"),
+        ("RAW_URL", "RAW_URI"),
+        ("wsgi.uri_scheme", "wsgi.url_scheme"),
+        # headers servers file under another key (rule environ-no-http-content)
+        ("HTTP_CONTENT_TYPE", "CONTENT_TYPE"),
+        ("HTTP_CONTENT_LENGTH", "CONTENT_LENGTH"),
     ],
 )
 def test_suggest_environ_key(key: str, meant: str) -> None:
@@ -148,7 +157,9 @@ def test_suggest_environ_key(key: str, meant: str) -> None:
         "HTTP_UPGRADE_INSECURE_REQUESTS", "HTTP_SEC_FETCH_MODE", "HTTP_TRACEPARENT", "HTTP_X_FOO",
         # other CGI and server variables
         "SCRIPT_FILENAME", "SERVER_ADDR", "SERVER_PORT_SECURE", "REQUEST_SCHEME", "DOCUMENT_ROOT",
-        "REMOTE_ADDR2", "REDIRECT_URL", "REQUEST_URL", "SCRIPT_URI", "SSL_PROTOCOL",
+        "REMOTE_ADDR2", "REDIRECT_URL", "SCRIPT_URL", "SCRIPT_URI",
+        # three-letter request headers one letter from another: anyone may invent headers
+        "HTTP_DNS", "HTTP_VIP", "HTTP_ECT", "HTTP_RTT", "HTTP_DPR", "SSL_PROTOCOL",
         # extension keys, including other servers' namespaces
         "uwsgi.version", "gunicorn.socket", "wsgi.early_hints", "myapp.session", "werkzeug.request",
         # the well-known keys themselves
@@ -167,6 +178,42 @@ def test_environ_value_type() -> None:
     assert environ_value_type("myapp.session") is None
     assert environ_value_type("SCRIPT_FILENAME") is None
     assert all(environ_value_type(key) == name for key, name in WELL_KNOWN_KEYS.items())
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["CONTENT_LENGTH", "CONTENT_TYPE", "QUERY_STRING", "HTTP_HOST", "HTTP_X_REQUEST_ID", "REMOTE_USER",
+     "REMOTE_ADDR", "HTTPS", "wsgi.file_wrapper", "wsgi.input_terminated"],
+)
+def test_may_be_absent(key: str) -> None:
+    """PEP 3333: "may be empty or absent", a header the client did not send, an optional key."""
+    assert rules.may_be_absent(key)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [*rules.REQUIRED_KEYS, "SCRIPT_NAME", "PATH_INFO",  # present (SET_BY_EVERY_SERVER: a decision)
+     "myapp.user", "SCRIPT_FILENAME", "HTTP_X.Y"],  # unknown to the catalogue: not ours to say
+)
+def test_may_not_be_absent(key: str) -> None:
+    assert not rules.may_be_absent(key)
+
+
+def test_environ_view_subscripts_exactly_the_keys_that_are_always_there() -> None:
+    """``Environ``'s ``__getitem__`` overloads (static Literal types) follow ``may_be_absent``."""
+    subscripted = {
+        *typing.get_args(environ.PresentStrKey), *typing.get_args(environ.PresentBoolKey),
+        "wsgi.input", "wsgi.errors", "wsgi.version",
+    }
+    assert subscripted == {key for key in WELL_KNOWN_KEYS if not rules.may_be_absent(key)}
+    assert set(typing.get_args(environ.OptionalStrKey)) == {
+        key for key in typing.get_args(environ.StrKey) if rules.may_be_absent(key)
+    }
+
+
+def test_status_without_reason_phrase() -> None:
+    assert check_status_format("200") == "'200' has no reason phrase"
+    assert check_status_format("200OK") == "'200OK' has no space after its code"
 
 
 @pytest.mark.parametrize(("status", "in_range"), [("100 Continue", True), ("599 X", True), ("600 X", False), ("999 X", False)])

@@ -18,7 +18,8 @@ of both checker runs.
 ``plugin_*.py`` files are the cases of the mypy plugin (``wsgitypes.mypy``): mypy checks
 them in a run of their own with the plugin enabled, pyright checks them unchanged (it
 has no plugins), so a line only the plugin flags is marked ``# E[mypy:wsgi-...]``, which
-also proves pyright silent there.  They are checked a second time by the lowest mypy the
+also proves pyright silent there.  ``plugin_typed_*.py`` files get a run of their own
+with the plugin's ``typed_environ_reads = true``.  They are checked a second time by the lowest mypy the
 plugin supports (``LOWEST_MYPY``), which the tests install into a cached virtual
 environment when it is missing; outside CI the lowest-mypy tests are skipped if that
 cannot be done.
@@ -29,6 +30,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import re
+import sys
 import tokenize
 from collections.abc import Mapping
 from pathlib import Path
@@ -103,6 +105,24 @@ def missing_requirement(path: Path) -> str | None:
 
 CHECKED_FILES = [path for path in CASE_FILES if missing_requirement(path) is None]
 CHECKED_PLUGIN_FILES = [path for path in PLUGIN_CASE_FILES if missing_requirement(path) is None]
+TYPED_READS_CONFIG = "[wsgitypes-mypy]\ntyped_environ_reads = true\n"
+
+
+def typed_reads(path: Path) -> bool:
+    """A case of the plugin with ``typed_environ_reads = true``."""
+    return path.name.startswith("plugin_typed_")
+
+
+def run_plugin_cases(paths: list[Path], cache: Path, python: str | Path = sys.executable) -> Errors:
+    """The plugin's cases: one mypy run for the default options, one for typed reads."""
+    default = [path for path in paths if not typed_reads(path)]
+    typed = [path for path in paths if typed_reads(path)]
+    errors = run_mypy(default, cache / "default", plugins=PLUGINS, python=python)
+    if typed:
+        errors |= run_mypy(typed, cache / "typed", plugins=PLUGINS, plugin_config=TYPED_READS_CONFIG, python=python)
+    return errors
+
+
 # the lowest mypy's environment has mypy alone: no third-party packages to import
 LOWEST_MYPY_FILES = [path for path in PLUGIN_CASE_FILES if not _REQUIRES.search(path.read_text(encoding="utf-8"))]
 
@@ -112,7 +132,7 @@ def reported(tmp_path_factory: pytest.TempPathFactory) -> Mapping[str, Errors]:
     """Each checker's errors over all case files; each checker runs once per session
     (mypy twice: the ``case_`` files plain, the ``plugin_`` files with the plugin)."""
     plain = run_mypy(CHECKED_FILES, tmp_path_factory.mktemp("mypy-cache"))
-    with_plugin = run_mypy(CHECKED_PLUGIN_FILES, tmp_path_factory.mktemp("mypy-plugin-cache"), plugins=PLUGINS)
+    with_plugin = run_plugin_cases(CHECKED_PLUGIN_FILES, tmp_path_factory.mktemp("mypy-plugin-cache"))
     return {
         "mypy": {**plain, **with_plugin},
         "pyright": run_pyright([*CHECKED_FILES, *CHECKED_PLUGIN_FILES], tmp_path_factory.mktemp("pyright")),
@@ -129,7 +149,7 @@ def reported_lowest(tmp_path_factory: pytest.TempPathFactory) -> Mapping[str, Er
             raise
         pytest.skip(f"mypy {LOWEST_MYPY} could not be installed ({error}); set WSGITYPES_LOWEST_MYPY_PYTHON")
     cache = tmp_path_factory.mktemp("mypy-lowest-cache")
-    return {"mypy": run_mypy(LOWEST_MYPY_FILES, cache, plugins=PLUGINS, python=python)}
+    return {"mypy": run_plugin_cases(LOWEST_MYPY_FILES, cache, python=python)}
 
 
 def compare(

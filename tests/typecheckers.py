@@ -88,20 +88,22 @@ def run_mypy(
     cache_dir: Path,
     *,
     plugins: Sequence[str] = (),
+    plugin_config: str = "",
     python: str | Path = sys.executable,
     extra_args: Sequence[str] = (),
 ) -> Errors:
     """``mypy --strict`` over ``paths`` in one process; only ``error:`` lines are kept.
 
     With ``plugins``, a config file naming them is written into ``cache_dir`` (and the
-    project's ``[tool.mypy]`` is then not read: every other option is given here).
+    project's ``[tool.mypy]`` is then not read: every other option is given here);
+    ``plugin_config`` is added to it (a plugin's own section, e.g. ``[wsgitypes-mypy]``).
     ``python`` is the interpreter that runs mypy (see :func:`lowest_mypy_python`).
     """
     config: list[str] = []
     if plugins:
         cache_dir.mkdir(parents=True, exist_ok=True)
         config_file = cache_dir / "plugins.ini"
-        config_file.write_text(f"[mypy]\nplugins = {', '.join(plugins)}\n", encoding="utf-8")
+        config_file.write_text(f"[mypy]\nplugins = {', '.join(plugins)}\n{plugin_config}", encoding="utf-8")
         config = ["--config-file", str(config_file)]
     proc = _run(
         [

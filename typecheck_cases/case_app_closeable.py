@@ -36,7 +36,9 @@ def app(environ: wsgitypes.WSGIEnvironment, start_response: wsgitypes.StartRespo
 
 def send_file(environ: wsgitypes.Environ, start_response: wsgitypes.StartResponse, /) -> Iterable[bytes]:
     start_response("200 OK", [("Content-Type", "application/octet-stream")])
-    return environ["wsgi.file_wrapper"](open("/dev/null", "rb"), 8192)
+    file = open("/dev/null", "rb")
+    wrapper = environ.get("wsgi.file_wrapper")  # optional: a server may not offer one
+    return [file.read()] if wrapper is None else wrapper(file, 8192)
 
 
 def finish(body: Iterable[bytes]) -> None:

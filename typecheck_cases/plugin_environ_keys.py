@@ -3,7 +3,8 @@ annotated ``WSGIEnvironment`` is an error that says which key was meant.
 
 Near-misses are the same letters in another case or with other separators
 (``http_host``, ``wsgi_input``), or the same words with one misspelt (``PATH_INF``,
-``wsgi.inputt``).  Keys that are merely unknown are legitimate: extension keys
+``wsgi.inputt``, ``REQUEST_URL``), and the two headers servers file under other keys
+(``HTTP_CONTENT_TYPE`` is ``CONTENT_TYPE``, rule ``environ-no-http-content``).  Keys that are merely unknown are legitimate: extension keys
 (``myapp.session``), other request headers (``HTTP_X_FORWARDED_SERVER``), other CGI
 variables (``SCRIPT_FILENAME``); they are read as before, without an error.
 A plain ``dict[str, Any]`` is left alone.
@@ -30,7 +31,10 @@ def reads(environ: WSGIEnvironment) -> None:
     print(environ["HTTP_USER_AGNET"])  # E[mypy:wsgi-environ-key]
     print(environ["HTTP_REFERRER"])  # E[mypy:wsgi-environ-key] -- the header is spelt Referer
     print(environ[PATH_KEY])  # E[mypy:wsgi-environ-key] -- a Final name
-    print(environ["PATH_INFO"], environ["wsgi.input"], environ["HTTP_USER_AGENT"])
+    print(environ["PATH_INFO"], environ["wsgi.input"], environ.get("HTTP_USER_AGENT"))
+    print(environ.get("HTTP_CONTENT_TYPE"))  # E[mypy:wsgi-environ-key] -- servers give it as CONTENT_TYPE
+    print(environ["HTTP_CONTENT_LENGTH"])  # E[mypy:wsgi-environ-key] -- and this as CONTENT_LENGTH
+    print(environ.get("REQUEST_URL"))  # E[mypy:wsgi-environ-key] -- did you mean "REQUEST_URI"?
 
 
 def other_spellings(environ: WSGIEnvironment) -> None:
@@ -50,7 +54,7 @@ def gets_and_writes(environ: WSGIEnvironment) -> None:
 
 def legitimate_unknown_keys(environ: WSGIEnvironment) -> None:
     print(environ["myapp.session"], environ.get("werkzeug.request"))
-    print(environ["HTTP_X_FORWARDED_SERVER"], environ["HTTP_X_FORWARDED_PORT"], environ["HTTP_X_REQUEST_ID"])
+    print(environ.get("HTTP_X_FORWARDED_SERVER"), environ.get("HTTP_X_FORWARDED_PORT"), environ.get("HTTP_X_REQUEST_ID"))
     print(environ.get("HTTP_COOKIE2"), environ.get("HTTP_PROXY_CONNECTION"), environ.get("HTTP_TK"))
     print(environ.get("SCRIPT_FILENAME"), environ.get("SERVER_ADDR"), environ.get("REQUEST_SCHEME"))
     print(environ.get("uwsgi.version"), environ.get("gunicorn.socket"), environ.get("wsgi.early_hints"))

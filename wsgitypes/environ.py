@@ -10,6 +10,7 @@ types, annotate a local name (or the parameter) as :class:`Environ`::
         body = env["wsgi.input"].read()     # InputStream -> bytes
         method = env["REQUEST_METHOD"]      # str
         env["PATH_INF"]                     # error: not a key PEP 3333 or CGI defines
+        env["CONTENT_LENGTH"]               # error: a GET has none (KeyError); use .get()
         agent = env.get("HTTP_USER_AGENT")  # str | None
         rid = env.get("HTTP_X_REQUEST_ID")  # any other key: Any, via .get()
         return inner_app(environ, start_response)  # forward the dict, not the view
@@ -18,14 +19,19 @@ types, annotate a local name (or the parameter) as :class:`Environ`::
 needed, and an application whose parameter is annotated ``Environ`` is still accepted
 by typeshed-typed servers.  For a local name, use :func:`environ_view` rather than
 ``env: Environ = environ``: pyright narrows a declared local to the type assigned to
-it (here ``dict[str, Any]``), which would switch the typed reads off again.  Middleware keeps the dict (its parameter stays ``WSGIEnvironment``) to pass
-it on, and reads through the view.
+it (here ``dict[str, Any]``), which would switch the typed reads off again.
+Middleware keeps the dict (its parameter stays ``WSGIEnvironment``) to pass it on,
+and reads through the view.
 
-Indexing accepts only the well-known keys below, so a misspelt key is an error in
-both mypy and pyright.  Keys of your own (extension keys such as ``"myapp.user"``, or
-request headers outside the common set) are read with ``.get()``, or declared up front
-as the type argument: ``Environ[Literal["myapp.user", "HTTP_X_REQUEST_ID"]]`` makes
-``env["myapp.user"]`` valid (typed ``Any``).
+Subscripting accepts only the keys every environ holds (``REQUEST_METHOD``,
+``PATH_INFO``, ``wsgi.input``, ...), so a misspelt key is an error in both mypy and
+pyright, and so is a key a server may leave out (``CONTENT_LENGTH``, ``QUERY_STRING``,
+any ``HTTP_`` header; :func:`wsgitypes.rules.may_be_absent` decides), which
+``.get()`` reads with its type (``str | None``).  Keys of your own (extension keys
+such as ``"myapp.user"``, or request headers outside the common set) are read with
+``.get()``, or declared up front as the type argument:
+``Environ[Literal["myapp.user", "HTTP_X_REQUEST_ID"]]`` makes ``env["myapp.user"]``
+valid (typed ``Any``).
 """
 
 from __future__ import annotations
@@ -38,19 +44,35 @@ from typing_extensions import TypeVar as DefaultTypeVar
 
 from wsgitypes.types import ErrorStream, FileWrapper, InputStream, WSGIEnvironment
 
-__all__ = ["WELL_KNOWN_KEYS", "BoolKey", "Environ", "StrKey", "environ_view"]
+__all__ = [
+    "WELL_KNOWN_KEYS",
+    "AlwaysPresentKey",
+    "BoolKey",
+    "Environ",
+    "OptionalStrKey",
+    "PresentBoolKey",
+    "PresentStrKey",
+    "StrKey",
+    "environ_view",
+]
 
-StrKey: TypeAlias = Literal[
-    # CGI/1.1 meta-variables (RFC 3875) that PEP 3333 names or servers commonly set
+PresentStrKey: TypeAlias = Literal[
+    # always in the environ (rules.REQUIRED_KEYS, rules.SET_BY_EVERY_SERVER)
     "REQUEST_METHOD",
     "SCRIPT_NAME",
     "PATH_INFO",
-    "QUERY_STRING",
-    "CONTENT_TYPE",
-    "CONTENT_LENGTH",
     "SERVER_NAME",
     "SERVER_PORT",
     "SERVER_PROTOCOL",
+    "wsgi.url_scheme",
+]
+"""Well-known ``str`` keys an application may subscript: the environ always holds them."""
+
+OptionalStrKey: TypeAlias = Literal[
+    # CGI/1.1 meta-variables (RFC 3875) that PEP 3333 names or servers commonly set
+    "QUERY_STRING",
+    "CONTENT_TYPE",
+    "CONTENT_LENGTH",
     "SERVER_SOFTWARE",
     "GATEWAY_INTERFACE",
     "REMOTE_ADDR",
@@ -100,36 +122,56 @@ StrKey: TypeAlias = Literal[
     "HTTP_X_FORWARDED_PROTO",
     "HTTP_X_REAL_IP",
     "HTTP_X_REQUESTED_WITH",
-    # WSGI keys whose value is text
-    "wsgi.url_scheme",
 ]
+"""Well-known ``str`` keys a server may leave out (:func:`wsgitypes.rules.may_be_absent`): read them with ``.get()``."""
+
+StrKey: TypeAlias = Literal[PresentStrKey, OptionalStrKey]
 """Well-known environ keys whose value is a (Latin-1) ``str``."""
 
-BoolKey: TypeAlias = Literal[
-    "wsgi.multithread", "wsgi.multiprocess", "wsgi.run_once", "wsgi.input_terminated"
-]
+PresentBoolKey: TypeAlias = Literal["wsgi.multithread", "wsgi.multiprocess", "wsgi.run_once"]
+BoolKey: TypeAlias = Literal[PresentBoolKey, "wsgi.input_terminated"]
+"""The flags; ``wsgi.input_terminated`` (a server's promise that ``wsgi.input`` ends) is optional."""
 
 _T = TypeVar("_T")
 _ExtraKeys = DefaultTypeVar("_ExtraKeys", bound=str, contravariant=True, default=Never)
 
+class AlwaysPresentKey(str):
+    """What ``Environ[...]`` accepts, as checkers name it when they reject a key.
+
+    The last overload of ``Environ.__getitem__`` takes this type, which no key has,
+    so a rejected key is reported against it: ``"Literal['PATH_INF']" is not assignable
+    to "AlwaysPresentKey"``.  The keys a view subscripts are those every environ holds
+    (:data:`PresentStrKey`, ``wsgi.input``, ``wsgi.errors``, the flags, ``wsgi.version``)
+    and those declared as its type argument (``Environ[Literal["myapp.user"]]``).  So:
+    check the spelling, and read a key a server may leave out (``CONTENT_LENGTH``,
+    ``HTTP_HOST``) with ``.get()``.
+    """
+
 
 class Environ(Protocol[_ExtraKeys]):
-    """A typed, read-side view of the environ dict; every ``dict[str, Any]`` is one."""
+    """A typed, read-side view of the environ dict; every ``dict[str, Any]`` is one.
+
+    Subscripting takes only the keys every environ holds: a key a server may leave
+    out (``env["CONTENT_LENGTH"]``, ``env["HTTP_HOST"]``; see
+    :func:`wsgitypes.rules.may_be_absent`) is an error in both checkers, because at
+    run time it raises ``KeyError`` on a request without it; ``env.get(key)`` reads
+    it, typed ``str | None``.  A key declared as the type argument may be subscripted.
+    """
 
     @overload
-    def __getitem__(self, key: StrKey, /) -> str: ...
+    def __getitem__(self, key: PresentStrKey, /) -> str: ...
     @overload
     def __getitem__(self, key: Literal["wsgi.input"], /) -> InputStream: ...
     @overload
     def __getitem__(self, key: Literal["wsgi.errors"], /) -> ErrorStream: ...
     @overload
-    def __getitem__(self, key: BoolKey, /) -> bool: ...
+    def __getitem__(self, key: PresentBoolKey, /) -> bool: ...
     @overload
     def __getitem__(self, key: Literal["wsgi.version"], /) -> tuple[int, int]: ...
     @overload
-    def __getitem__(self, key: Literal["wsgi.file_wrapper"], /) -> FileWrapper: ...
-    @overload
     def __getitem__(self, key: _ExtraKeys, /) -> Any: ...
+    @overload
+    def __getitem__(self, key: AlwaysPresentKey, /) -> Any: ...  # last: what a rejected key is reported against
 
     # Same order as dict.get's overloads (no default, default of the value type,
     # default of another type): mypy matches overloads to overloads in order.

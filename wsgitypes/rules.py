@@ -32,8 +32,10 @@ from wsgitypes.environ import WELL_KNOWN_KEYS
 
 __all__ = [
     "HOP_BY_HOP_HEADERS",
+    "HTTP_CONTENT_KEYS",
     "REQUIRED_KEYS",
     "RULES",
+    "SET_BY_EVERY_SERVER",
     "URL_SCHEMES",
     "Rule",
     "WSGIViolation",
@@ -54,9 +56,11 @@ __all__ = [
     "check_status_format",
     "check_url_scheme",
     "content_length_forbidden",
+    "environ_type_rule",
     "environ_value_type",
     "header_problems",
     "is_cgi_key",
+    "may_be_absent",
     "status_problems",
     "suggest_environ_key",
     "unknown_rule_ids",
@@ -148,7 +152,41 @@ REQUIRED_KEYS = frozenset(
 Every other key may be absent: SCRIPT_NAME, PATH_INFO, QUERY_STRING, CONTENT_TYPE and
 CONTENT_LENGTH when they would be empty, every ``HTTP_`` key when the client did not
 send that header, and the optional ``wsgi.file_wrapper`` / ``wsgi.input_terminated``.
+Which of those an application must read with ``.get()``: :func:`may_be_absent`.
 """
+
+SET_BY_EVERY_SERVER = frozenset({"SCRIPT_NAME", "PATH_INFO"})
+"""Keys PEP 3333 lets a server leave out, but that an application may subscript.
+
+PEP 3333 requires SCRIPT_NAME and PATH_INFO ("must be present unless their value would
+be an empty string"), and every server we know sets both, to ``""`` when empty:
+wsgiref, gunicorn, waitress, Werkzeug's development server and this project's server
+(read in their sources).  Werkzeug alone subscripts them nine times.  Flagging
+``environ["PATH_INFO"]`` would be a false alarm on such code, while the crash it warns
+of needs a server nobody runs; so :func:`may_be_absent` leaves them out.
+
+QUERY_STRING is *not* here, although those servers set it too: PEP 3333 says in so
+many words that it "may be empty or absent", as it says of CONTENT_TYPE and
+CONTENT_LENGTH (and wsgiref does leave CONTENT_LENGTH out of a GET).
+"""
+
+HTTP_CONTENT_KEYS = {"HTTP_CONTENT_TYPE": "CONTENT_TYPE", "HTTP_CONTENT_LENGTH": "CONTENT_LENGTH"}
+"""Keys a server does not set (rule ``environ-no-http-content``), with the key that holds that header."""
+
+
+def may_be_absent(key: str) -> bool:
+    """True for a well-known key or request header that a server may leave out of the environ.
+
+    Read such a key with ``environ.get(key)``: ``environ[key]`` raises ``KeyError``
+    when it is absent (a GET has no CONTENT_LENGTH, an HTTP/1.0 request may have no
+    Host).  False for :data:`REQUIRED_KEYS`, for :data:`SET_BY_EVERY_SERVER`, and for
+    keys this catalogue knows nothing about (``"myapp.user"`` is there if your own
+    middleware put it there).  The mypy plugin's ``wsgi-environ-absent`` and the
+    deprecated overloads of :class:`~wsgitypes.environ.Environ` follow this answer.
+    """
+    if key in REQUIRED_KEYS or key in SET_BY_EVERY_SERVER:
+        return False
+    return key in WELL_KNOWN_KEYS or (key.startswith("HTTP_") and "." not in key)
 
 URL_SCHEMES = frozenset({"http", "https"})
 """The values ``wsgi.url_scheme`` may take."""
@@ -175,7 +213,9 @@ def check_status_format(status: str) -> str | None:
         return None
     if not (len(status) >= 3 and status[:3].isascii() and status[:3].isdigit() and status[0] != "0"):
         return f"{status!r} does not start with a three-digit code from 100 to 999"
-    if status[3:4] != " ":
+    if len(status) == 3:
+        return f"{status!r} has no reason phrase"
+    if status[3] != " ":
         return f"{status!r} has no space after its code"
     return f"{status!r} has no reason phrase, or one with space around it"
 
@@ -217,7 +257,7 @@ def check_header_value(value: str) -> str | None:
 def check_hop_by_hop(name: str) -> str | None:
     """Applications must not send hop-by-hop headers: they belong to the server's connection."""
     if name.lower() in HOP_BY_HOP_HEADERS:
-        return f"{name!r} is a hop-by-hop header; only the server may set it"
+        return f"{name!r} is a hop-by-hop header"
     return None
 
 
@@ -353,17 +393,21 @@ def _edit_distance(word: str, known: str) -> int:
     return previous[-1]
 
 
-def _misspelt_word(word: str, known: str) -> int | None:
+def _misspelt_word(word: str, known: str, closed_set: bool) -> int | None:
     """How far ``word`` is from ``known`` if it reads as a misspelling of it, else None.
 
-    One edit counts in words of four letters or more (and a swap of two neighbours in
-    three-letter words), two edits from eight letters on.  A different digit makes a
-    different name: ``COOKIE2``, ``ADDR2``.
+    One edit counts in words of four letters or more, two edits from eight letters on.
+    In three-letter words one edit counts only among the CGI and ``wsgi.`` keys
+    (``closed_set``: ``REQUEST_URL``, ``wsgi.uri_scheme``), where no other name is
+    one letter away; among request headers, which anyone may invent, only a swap of
+    two neighbours does.  A different digit makes a different name: ``COOKIE2``, ``ADDR2``.
     """
     if sorted(filter(str.isdigit, word)) != sorted(filter(str.isdigit, known)):
         return None
     distance = _edit_distance(word, known)
-    if distance == 1 and (len(known) >= 4 or (len(word) == 3 and sorted(word) == sorted(known))):
+    if distance == 1 and (
+        len(known) >= 4 or (len(word) == 3 and (closed_set or sorted(word) == sorted(known)))
+    ):
         return 1
     if distance == 2 and len(known) >= 8:
         return 2
@@ -379,7 +423,9 @@ def suggest_environ_key(key: str) -> str | None:
     * the same letters in another case or with other separators: ``request_method``,
       ``HTTP_USER-AGENT``, ``wsgi_input``, ``QUERYSTRING``;
     * the same words but one, which is one edit away (two in long words):
-      ``PATH_INF``, ``wsgi.inputt``, ``HTTP_USER_AGNET``, ``HTTP_REFERRER``.
+      ``PATH_INF``, ``wsgi.inputt``, ``HTTP_USER_AGNET``, ``HTTP_REFERRER``, ``REQUEST_URL``;
+    * a header under the key servers never use for it (:data:`HTTP_CONTENT_KEYS`):
+      ``HTTP_CONTENT_TYPE`` is ``CONTENT_TYPE``.
 
     A key with an extra or missing word, or with a second word changed, is another
     name: ``HTTP_X_FORWARDED_SERVER``, ``SCRIPT_FILENAME``, ``SERVER_ADDR``,
@@ -388,6 +434,8 @@ def suggest_environ_key(key: str) -> str | None:
     """
     if key in WELL_KNOWN_KEYS:
         return None
+    if key in HTTP_CONTENT_KEYS:
+        return HTTP_CONTENT_KEYS[key]
     squashed = _SQUASHED_KEYS.get(_squash(key))
     if squashed is not None:
         return squashed
@@ -399,7 +447,7 @@ def suggest_environ_key(key: str) -> str | None:
         differing = [index for index in range(0, len(parts), 2) if parts[index] != known_parts[index]]
         if len(differing) != 1 or (differing[0] == 0 and "." in known):
             continue
-        distance = _misspelt_word(parts[differing[0]], known_parts[differing[0]])
+        distance = _misspelt_word(parts[differing[0]], known_parts[differing[0]], not known.startswith("HTTP_"))
         if distance is not None and (best is None or distance < best[0]):
             best = (distance, known)
     return best[1] if best else None
@@ -417,6 +465,23 @@ def environ_value_type(key: str) -> str | None:
         return known
     if key.startswith("HTTP_") and "." not in key:
         return "str"
+    return None
+
+
+def environ_type_rule(key: str) -> Rule | None:
+    """The rule that fixes the type of ``environ[key]``, for the keys whose type PEP 3333 fixes.
+
+    Every CGI variable is a ``str`` (``environ-cgi-str``), ``wsgi.version`` the tuple
+    ``(1, 0)``, ``wsgi.url_scheme`` a ``str``.  The streams and the file wrapper are
+    protocols a real object may exceed, and the flags need only "evaluate true":
+    None for them, as for extension keys.
+    """
+    if key == "wsgi.version":
+        return ENVIRON_VERSION
+    if key == "wsgi.url_scheme":
+        return ENVIRON_URL_SCHEME
+    if is_cgi_key(key) and environ_value_type(key) == "str":
+        return ENVIRON_CGI_STR
     return None
 
 
@@ -514,10 +579,10 @@ HEADER_NAME = Rule("header-name", _START, "application", "MUST",
     fix="use letters, digits and -, with no spaces or colons", wire=True)
 HEADER_VALUE = Rule("header-value", _START, "application", "MUST",
     "each header value is Latin-1 text without control characters, CR or LF", check_header_value,
-    fix="remove the control characters; encode other text (RFC 8187, percent-encoding)", wire=True)
+    fix="remove the control characters, and encode other text (RFC 8187 or percent-encoding)", wire=True)
 HOP_BY_HOP = Rule("hop-by-hop", _HTTP, "application", "MUST",
     "the application sends no hop-by-hop header (Connection, Transfer-Encoding, ...)", check_hop_by_hop,
-    fix="leave connection management to the server", wire=True)
+    fix="leave it out: only the server manages the connection", wire=True)
 CONTENT_LENGTH_HEADER = Rule("content-length-header", "RFC 9110 §8.6", "application", "MUST",
     "a response has at most one Content-Length header, and it is a decimal number",
     check_response_content_length, fix="send one Content-Length of ASCII digits, or none", wire=True)

@@ -1,8 +1,26 @@
 """The WSGI protocol objects of PEP 3333, as static types.
 
 Every declaration here is interchangeable with its twin in typeshed's
-``wsgiref.types`` / ``_typeshed.wsgi`` in both directions, so code typed against
-either keeps working with the other:
+``wsgiref.types`` / ``_typeshed.wsgi``, so code typed against either keeps working
+with the other.  Where our declaration would add nothing a checker can see, the
+static type *is* typeshed's (``StartResponse``, ``WSGIApplication``, ``FileWrapper``;
+``WriteCallable`` is the ``Callable[[bytes], object]`` typeshed's ``start_response``
+returns).  Being the very same type matters wherever a type is a type argument:
+``dict[str, wsgitypes.WSGIApplication]`` *is* ``dict[str, wsgiref.types.WSGIApplication]``,
+and pyright accepts an invariant container or generic class (``list[...]``, werkzeug's
+``DispatcherMiddleware`` mounts, WebTest's ``TestApp[...]``) only with the identical type.
+
+At run time (typeshed's names exist only for checkers) the same names are the
+Protocol classes below, with the documentation: ``help(wsgitypes.StartResponse)``
+works, ``wsgitypes.WSGIApplication`` is importable on any Python 3.11+.
+
+``InputStream`` and ``ErrorStream`` stay our own: they are runtime-checkable, so
+``isinstance(x, InputStream)`` works and narrows in both checkers, which typeshed's
+cannot.  Each is assignable both ways with typeshed's twin; only an invariant
+container of one (``list[InputStream]``) differs from the same container of the
+other in pyright (mypy accepts it).
+
+The rules the declarations follow, from PEP 3333 and typeshed:
 
 * parameters are positional-only, because PEP 3333 says every WSGI callable is
   called positionally ("As with all WSGI callables, the arguments must be
@@ -16,9 +34,9 @@ either keeps working with the other:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
-from typing import Any, Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 __all__ = [
     "ErrorStream",
@@ -74,44 +92,60 @@ class ErrorStream(Protocol):
     def writelines(self, seq: list[str], /) -> object: ...
 
 
-class WriteCallable(Protocol):
-    """What ``start_response`` returns: the imperative ``write(body_data)`` of PEP 3333.
-
-    New applications should return an iterable instead of calling it.
-    """
-
-    def __call__(self, data: bytes, /) -> object: ...
-
-
-class StartResponse(Protocol):
-    """The ``start_response(status, response_headers, exc_info=None)`` callable.
-
-    ``status`` is ``"NNN Reason"``; ``exc_info`` is passed only from an error handler,
-    and is the one case in which it may be called a second time.
-    """
-
-    def __call__(
-        self, status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = ..., /
-    ) -> WriteCallable: ...
-
-
-class WSGIApplication(Protocol):
-    """A WSGI application: called once per request, returns the response body."""
-
-    def __call__(
-        self, environ: WSGIEnvironment, start_response: StartResponse, /
-    ) -> Iterable[bytes]: ...
-
-
 class ReadableFile(Protocol):
-    """What ``wsgi.file_wrapper`` accepts: anything with ``read(size)`` (``close()`` optional)."""
+    """What ``wsgi.file_wrapper`` accepts: anything with ``read(size)`` (``close()`` optional).
+
+    (typeshed's twin, ``_Readable``, is private to its stubs, so this one stays ours.)
+    """
 
     def read(self, size: int = ..., /) -> bytes: ...
 
 
-class FileWrapper(Protocol):
-    """``environ["wsgi.file_wrapper"]``: turns a file into a response body the server
-    may send with a platform fast path such as ``sendfile``.  Return its result
-    unchanged from the application, or the fast path is lost."""
+if TYPE_CHECKING:
+    # The very types typeshed declares (see the module docstring).
+    from wsgiref.types import FileWrapper as FileWrapper
+    from wsgiref.types import StartResponse as StartResponse
+    from wsgiref.types import WSGIApplication as WSGIApplication
 
-    def __call__(self, file: ReadableFile, block_size: int = ..., /) -> Iterable[bytes]: ...
+    WriteCallable: TypeAlias = Callable[[bytes], object]
+else:
+
+    class WriteCallable(Protocol):
+        """What ``start_response`` returns: the imperative ``write(body_data)`` of PEP 3333.
+
+        New applications should return an iterable instead of calling it.  (Checkers
+        see ``Callable[[bytes], object]``, what typeshed's ``StartResponse`` returns.)
+        """
+
+        def __call__(self, data: bytes, /) -> object: ...
+
+    class StartResponse(Protocol):
+        """The ``start_response(status, response_headers, exc_info=None)`` callable.
+
+        ``status`` is ``"NNN Reason"``; ``exc_info`` is passed only from an error handler,
+        and is the one case in which it may be called a second time.  (Checkers see
+        typeshed's ``wsgiref.types.StartResponse``, which has this signature.)
+        """
+
+        def __call__(
+            self, status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = ..., /
+        ) -> WriteCallable: ...
+
+    class WSGIApplication(Protocol):
+        """A WSGI application: called once per request, returns the response body.
+
+        (Checkers see typeshed's ``wsgiref.types.WSGIApplication``, the
+        ``Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]`` alias.)
+        """
+
+        def __call__(
+            self, environ: WSGIEnvironment, start_response: StartResponse, /
+        ) -> Iterable[bytes]: ...
+
+    class FileWrapper(Protocol):
+        """``environ["wsgi.file_wrapper"]``: turns a file into a response body the server
+        may send with a platform fast path such as ``sendfile``.  Return its result
+        unchanged from the application, or the fast path is lost.  (Checkers see
+        typeshed's ``wsgiref.types.FileWrapper``.)"""
+
+        def __call__(self, file: ReadableFile, block_size: int = ..., /) -> Iterable[bytes]: ...
