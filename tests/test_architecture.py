@@ -45,6 +45,7 @@ OWN_GRAMMARS = {
     "wsgitypes.server.chunked": "RFC 9112 §7.1 chunked-coding grammar, which only the server's parser checks",
     "wsgitypes.rules": "the catalogue itself",
     "wsgitypes.probe.app": "the probe's own query parameters (tokens, events), not a rule",
+    "wsgitypes.server.proxy": "RFC 7239 Forwarded syntax, which only the server reads",
     "wsgitypes.mypy": "none",
 }
 

@@ -19,6 +19,7 @@ import importlib.util
 import json
 import logging
 import os
+import ssl
 import sys
 from collections.abc import Sequence
 from typing import NoReturn, cast
@@ -96,6 +97,7 @@ _non_negative.__name__ = "seconds"
 
 def _parser() -> _Parser:
     from wsgitypes.server import Limits, Timeouts
+    from wsgitypes.server.proxy import DEFAULT_TRUSTED
 
     limits, timeouts = Limits(), Timeouts()
     parser = _Parser(prog="wsgitypes", description="Typed WSGI (PEP 3333) tools.")
@@ -112,6 +114,11 @@ def _parser() -> _Parser:
     serve.add_argument("--backlog", type=_positive, default=2048, help="listen backlog (default: %(default)s)")
     serve.add_argument("--script-name", default="", help="where the application is mounted, e.g. /app (default: the root)")
     serve.add_argument("--engine", default="auto", choices=["auto", "epoll", "selectors"], help="event loop: epoll (Linux) or the portable selectors one (default: %(default)s, epoll where there is one)")
+    group = serve.add_argument_group("TLS and proxies")
+    group.add_argument("--certfile", help="serve HTTPS with this certificate chain (PEM)")
+    group.add_argument("--keyfile", help="the certificate's private key, if not in --certfile")
+    group.add_argument("--ca-certs", help="ask clients for certificates signed by these CAs (PEM), and require one")
+    group.add_argument("--forwarded-allow-ips", default=DEFAULT_TRUSTED, help="proxies whose Forwarded / X-Forwarded-* headers count: addresses, networks, 'unix', '*', or '' for none (default: %(default)s)")
     group = serve.add_argument_group("limits (answered with 413, 414 or 431)")
     group.add_argument("--limit-request-line", type=_positive, default=limits.max_request_line, help="bytes in the request target (default: %(default)s)")
     group.add_argument("--limit-header-line", type=_positive, default=limits.max_header_line, help="bytes in one header (default: %(default)s)")
@@ -233,7 +240,8 @@ def _print_out(text: str) -> bool:
 def _serve(arguments: argparse.Namespace) -> int:
     if importlib.util.find_spec("httptools") is None:
         raise UsageError("the server needs httptools: pip install 'wsgitypes[server]'")
-    from wsgitypes.server import Limits, ListenError, Timeouts, serve
+    from wsgitypes.server import Limits, ListenError, Timeouts, serve, tls_context
+    from wsgitypes.server.proxy import TrustedProxies
     from wsgitypes.rules import check_script_name
     from wsgitypes.server.demo import app as demo_app
     from wsgitypes.types import WSGIApplication
@@ -260,10 +268,23 @@ def _serve(arguments: argparse.Namespace) -> int:
         keepalive=arguments.timeout_keepalive, header=arguments.timeout_header, body=arguments.timeout_body,
         min_rate=arguments.min_rate, graceful=arguments.timeout_graceful, app=arguments.timeout,
     )
+    tls = None
+    if arguments.certfile:
+        try:
+            tls = tls_context(arguments.certfile, arguments.keyfile, arguments.ca_certs)
+        except (OSError, ssl.SSLError) as error:
+            raise UsageError(f"cannot load the TLS certificate {arguments.certfile!r}: {error.strerror or error}") from None
+    elif arguments.keyfile or arguments.ca_certs:
+        raise UsageError("--keyfile and --ca-certs need --certfile")
+    try:
+        TrustedProxies.parse(arguments.forwarded_allow_ips)
+    except ValueError as error:
+        raise UsageError(f"--forwarded-allow-ips: {error}") from None
     try:
         return serve(
             app, arguments.host, arguments.port, workers=arguments.workers, threads=arguments.threads, check=arguments.check,
             limits=limits, timeouts=timeouts, backlog=arguments.backlog, script_name=arguments.script_name, engine=arguments.engine,
+            tls=tls, forwarded_allow_ips=arguments.forwarded_allow_ips,
         )
     except ListenError as error:
         raise UsageError(error.strerror) from None

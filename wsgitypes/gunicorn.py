@@ -12,10 +12,11 @@ the strict HTTP/1.1 parsing, keep-alive with idle connections off the threads, a
 
 Settings honoured: ``--threads``, ``--keep-alive``, ``--graceful-timeout``,
 ``--limit-request-line``, ``--limit-request-fields``, ``--limit-request-field_size``
-(0 means our default, not unlimited).  The heartbeat (``--timeout``) is sent once a
-second from the event loop.  gunicorn's own access log and ``--max-requests`` are not
-used: the access log goes to the ``wsgitypes.access`` logger.  TLS is not spoken
-(terminate it in front).
+(0 means our default, not unlimited), ``--certfile`` / ``--keyfile`` / ``--ca-certs``
+(gunicorn's own TLS context, served by our engine) and ``--forwarded-allow-ips``.  The
+heartbeat (``--timeout``) is sent once a second from the event loop.  gunicorn's own
+access log and ``--max-requests`` are not used: the access log goes to the
+``wsgitypes.access`` logger.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ import os
 import sys
 from typing import cast
 
+from gunicorn.sock import ssl_context
 from gunicorn.workers.base import Worker as _GunicornWorker
 
 from wsgitypes.server.engine import Engine
+from wsgitypes.server.proxy import TrustedProxies
 from wsgitypes.server.settings import Limits, Timeouts
 from wsgitypes.types import WSGIApplication
 from wsgitypes.validate import validator
@@ -43,8 +46,6 @@ class Worker(_GunicornWorker):
 
     def run(self) -> None:
         cfg = self.cfg
-        if cfg.is_ssl:
-            raise RuntimeError("wsgitypes workers do not speak TLS; terminate it in front of gunicorn")
         limits = Limits(
             max_request_line=cfg.limit_request_line or _DEFAULT_LIMITS.max_request_line,
             max_header_line=cfg.limit_request_field_size or _DEFAULT_LIMITS.max_header_line,
@@ -60,6 +61,9 @@ class Worker(_GunicornWorker):
             timeouts=timeouts,
             errors=sys.stderr,
             multiprocess=cfg.workers > 1,
+            url_scheme="https" if cfg.is_ssl else "http",
+            tls=ssl_context(cfg) if cfg.is_ssl else None,
+            forwarded=TrustedProxies.parse(",".join([*cfg.forwarded_allow_ips, "unix"])),
         )
         parent = self.ppid
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import ssl
 import sys
 from collections.abc import Callable
 
@@ -38,12 +39,13 @@ from wsgitypes.server.connection import ClientDisconnected
 from wsgitypes.server.engine import Engine
 from wsgitypes.server.poller import Engine as EngineChoice
 from wsgitypes.server.process import Heartbeat, ListenError, can_fork, listen, on_stop_signals, run_workers, show_address
+from wsgitypes.server.proxy import DEFAULT_TRUSTED, TrustedProxies
 from wsgitypes.server.settings import Limits, Timeouts
 from wsgitypes.server.streams import FileWrapper
 from wsgitypes.types import WSGIApplication
 from wsgitypes.validate import validator
 
-__all__ = ["ClientDisconnected", "FileWrapper", "Limits", "ListenError", "Timeouts", "serve"]
+__all__ = ["ClientDisconnected", "FileWrapper", "Limits", "ListenError", "Timeouts", "serve", "tls_context"]
 
 log = logging.getLogger("wsgitypes.server")
 
@@ -62,6 +64,8 @@ def serve(
     script_name: str = "",
     url_scheme: str = "http",
     engine: EngineChoice = "auto",
+    tls: ssl.SSLContext | None = None,
+    forwarded_allow_ips: str | None = DEFAULT_TRUSTED,
     on_listening: Callable[[socket.socket], object] | None = None,
 ) -> int:
     """Serve ``app`` until SIGTERM or SIGINT, then finish the requests in flight; the exit status.
@@ -70,20 +74,26 @@ def serve(
     run ``threads`` threads, under a supervisor process that replaces any that die;
     ``script_name`` is where the application is mounted (requests outside it get an
     empty SCRIPT_NAME).  ``engine`` picks the event loop: epoll, or the portable
-    selectors one.  ``on_listening`` is called with the listening socket before any
-    request is served (to learn the port when ``port`` is 0).  Raises
-    :class:`ListenError` when the address is unusable.
+    selectors one.  ``tls`` (see :func:`tls_context`) serves HTTPS, and makes
+    ``wsgi.url_scheme`` ``https``.  ``forwarded_allow_ips`` names the proxies whose
+    forwarding headers count (:mod:`~wsgitypes.server.proxy`; None: nobody's).
+    ``on_listening`` is called with the listening socket before any request is served
+    (to learn the port when ``port`` is 0).  Raises :class:`ListenError` when the
+    address is unusable, ValueError for a bad ``forwarded_allow_ips``.
     """
     if workers < 1 or threads < 1:
         raise ValueError(f"workers and threads must be at least 1, got {workers} and {threads}")
     if (problem := check_script_name(script_name)) is not None:
         raise ValueError(f"script_name: {problem}")
+    forwarded = TrustedProxies.parse(forwarded_allow_ips) if forwarded_allow_ips is not None else None
+    if tls is not None and url_scheme == "http":
+        url_scheme = "https"
     served = validator(app) if check else app
     listener = listen(host, port, backlog)
     status = 0
     try:
         address = listener.getsockname()
-        where = f"unix:{address}" if listener.family == socket.AF_UNIX else f"http://{show_address(address[0], address[1])}"
+        where = f"unix:{address}" if listener.family == socket.AF_UNIX else f"{url_scheme}://{show_address(address[0], address[1])}"
         log.info(
             "serving %s on %s: %d worker%s x %d threads, PEP 3333 checks %s",
             getattr(app, "__qualname__", type(app).__qualname__), where, workers, "s" * (workers > 1), threads, "on" if check else "off",
@@ -96,6 +106,7 @@ def serve(
             engine_ = Engine(
                 served, [listener], threads=threads, limits=limits, timeouts=timeouts, errors=sys.stderr,
                 multiprocess=workers > 1, script_name=script_name, url_scheme=url_scheme, poller=engine,
+                tls=tls, forwarded=forwarded,
             )
             on_stop_signals(engine_.drain)
             if supervised:
@@ -118,3 +129,19 @@ def serve(
         listener.close()
     log.info("stopped")
     return status
+
+
+def tls_context(certfile: str, keyfile: str | None = None, ca_certs: str | None = None, *, require_client_cert: bool = True) -> ssl.SSLContext:
+    """A server-side TLS context: the certificate chain in ``certfile`` (and its key, if
+    not in the same file); with ``ca_certs``, client certificates signed by those CAs
+    are asked for (and required, unless ``require_client_cert`` is False).
+
+    The standard library's defaults apply (TLS 1.2 and later, its cipher choice);
+    raises ``ssl.SSLError`` or ``OSError`` for files that cannot be loaded.
+    """
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certfile, keyfile)
+    if ca_certs is not None:
+        context.load_verify_locations(ca_certs)
+        context.verify_mode = ssl.CERT_REQUIRED if require_client_cert else ssl.CERT_OPTIONAL
+    return context

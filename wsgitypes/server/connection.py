@@ -21,7 +21,7 @@ How each PEP 3333 duty is met (the protocol itself is the sans-IO core's:
 
 What a slow or stalled client can cost, and when it is cut off:
 
-* Sending: a thread sends with ``MSG_DONTWAIT``; what the socket does not take is kept
+* Sending: a thread sends without waiting; what the socket does not take is kept
   (up to :data:`HANDOFF_LIMIT` bytes) and flushed by the event loop once the
   application is done, so a client that reads slowly holds no thread for a response
   that fits.  Beyond that the thread waits, but the client must keep reading at
@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import stat
 import threading
 from collections.abc import Callable, Iterable
@@ -49,7 +48,9 @@ from wsgitypes.server.environ import ConnectionInfo, make_environ
 from wsgitypes.server.request import BadRequest, Request, RequestParser
 from wsgitypes.server.response import CONTINUE, ResponseWriter, error_response
 from wsgitypes.server.settings import Limits, Timeouts
+from wsgitypes.server.proxy import TrustedProxies, apply_forwarding
 from wsgitypes.server.streams import FileWrapper, RequestBody
+from wsgitypes.server.transport import Transport
 from wsgitypes.types import ErrorStream, OptExcInfo, ResponseHeaders, WriteCallable, WSGIApplication
 
 __all__ = ["HANDOFF_LIMIT", "RECV_SIZE", "ClientDisconnected", "Connection", "Next", "Responder", "Site"]
@@ -61,7 +62,6 @@ RECV_SIZE = 65536
 HANDOFF_LIMIT = 4 << 20
 """Unsent response bytes a thread leaves to the event loop rather than wait for the client."""
 _DRAIN_LIMIT = 65536  # unread body bytes skipped to keep a connection alive; more and it closes
-_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)  # 0 (Windows): every send waits
 
 Next = Literal["read", "flush", "close"]
 """What the event loop does with a connection a thread hands back."""
@@ -86,6 +86,8 @@ class Site:
     errors: ErrorStream
     stopping: threading.Event
     """Set when a graceful stop begins: responses from then on close their connection."""
+    forwarded: TrustedProxies | None = None
+    """Whose forwarding headers count (:mod:`~wsgitypes.server.proxy`); None: nobody's."""
 
 
 class Responder:
@@ -140,19 +142,20 @@ class Responder:
 class Connection:
     """A client connection and its parser; see the module docstring."""
 
-    __slots__ = ("sock", "fd", "peer", "site", "info", "parser", "busy", "waiting", "deadline", "body_clock", "outbox",
-                 "outbox_size", "close_after_flush", "flush_started", "flushed")
+    __slots__ = ("transport", "sock", "fd", "peer", "site", "info", "parser", "busy", "waiting", "deadline", "body_clock",
+                 "outbox", "outbox_size", "close_after_flush", "flush_started", "flushed")
 
-    def __init__(self, sock: socket.socket, peer: str, site: Site, info: ConnectionInfo) -> None:
-        self.sock = sock
-        self.fd = sock.fileno()
+    def __init__(self, transport: Transport, peer: str, site: Site, info: ConnectionInfo) -> None:
+        self.transport = transport
+        self.sock = transport.sock
+        self.fd = transport.fd
         self.peer = peer
         self.site = site
         self.info = info
         self.parser = RequestParser(site.limits)
         self.busy = False
         """A worker thread owns the connection (the event loop leaves it alone)."""
-        self.waiting: Literal["idle", "head", "body", "flush"] = "idle"
+        self.waiting: Literal["handshake", "idle", "head", "body", "flush"] = "idle"
         """What the event loop waits for from the client while no thread has the connection."""
         self.deadline = 0.0
         """When the event loop gives up on what it waits for."""
@@ -169,12 +172,12 @@ class Connection:
 
     def send(self, *parts: bytes) -> None:
         """Send ``parts`` in order without waiting where the socket allows; see the module docstring."""
-        if not self.outbox and _DONTWAIT:
+        if not self.outbox:
             data = b"".join(parts) if len(parts) != 1 else parts[0]
             if not data:
                 return
             try:
-                sent = self.sock.send(data, _DONTWAIT)
+                sent = self.transport.send_nowait([memoryview(data)])
             except (BlockingIOError, InterruptedError):
                 sent = 0
             except OSError as error:
@@ -189,26 +192,26 @@ class Connection:
             if part:
                 self.outbox.append(memoryview(part))
                 self.outbox_size += len(part)
-        if self.outbox_size > HANDOFF_LIMIT or not _DONTWAIT:
-            self._flush_waiting()
+        if self.outbox_size > HANDOFF_LIMIT:
+            self.flush_waiting()
 
-    def _flush_waiting(self) -> None:
+    def flush_waiting(self) -> None:
         """Send the whole outbox, waiting on the socket, at no less than the minimum rate."""
         timeouts = self.site.timeouts
         while self.outbox:
             try:
-                self.flush_some(self.sock.sendmsg)
-            except (BlockingIOError, TimeoutError):
-                pass  # the kernel's send timeout: one wait of Timeouts.body without progress
+                self.flush_some(self.transport.send)
+            except TimeoutError:
+                pass  # one wait of Timeouts.body without progress
             except OSError as error:
                 raise ClientDisconnected(f"sending the response failed: {error}") from error
             if self.outbox and monotonic() > self.flush_deadline(timeouts):
                 raise ClientDisconnected(f"the client read {self.flushed} bytes in {monotonic() - self.flush_started:.0f} s, "
                                          f"below {timeouts.min_rate:g} bytes a second")
 
-    def flush_some(self, sendmsg: Callable[[list[memoryview]], int]) -> None:
-        """One send of the outbox (waiting or not, as ``sendmsg`` does)."""
-        sent = sendmsg(self.outbox[:64])
+    def flush_some(self, send: Callable[[list[memoryview]], int]) -> None:
+        """One send of the outbox (waiting or not, as ``send`` does)."""
+        sent = send(self.outbox[:64])
         self.flushed += sent
         self.outbox_size -= sent
         outbox = self.outbox
@@ -227,16 +230,16 @@ class Connection:
 
     def send_file(self, file: Any, offset: int, count: int) -> int:
         """``sendfile`` ``count`` bytes from ``offset``; the bytes sent (fewer if the file is shorter)."""
-        self._flush_waiting()
+        self.flush_waiting()
         sent = 0
         self.flush_started, self.flushed = monotonic(), 0
         timeouts = self.site.timeouts
         try:
             while sent < count:
                 try:
-                    step = os.sendfile(self.fd, file.fileno(), offset + sent, count - sent)
-                except (BlockingIOError, TimeoutError):
-                    step = -1  # the kernel's send timeout
+                    step = self.transport.sendfile(file, offset + sent, count - sent)
+                except TimeoutError:
+                    step = -1
                 if not step:  # the file ended early
                     break
                 if step > 0:
@@ -269,12 +272,13 @@ class Connection:
         if parser.error is not None:
             raise parser.error
         timeouts = self.site.timeouts
+        if request.expect_continue:
+            request.expect_continue = False
+            self.send(CONTINUE)
+            self.flush_waiting()
         try:
-            if request.expect_continue:
-                request.expect_continue = False
-                self.sock.sendall(CONTINUE)
-            data = self.sock.recv(RECV_SIZE)
-        except (TimeoutError, BlockingIOError):
+            data = self.transport.recv(RECV_SIZE)
+        except TimeoutError:
             raise BadRequest(HTTPStatus.REQUEST_TIMEOUT, f"no request body byte arrived for {timeouts.body:g} s") from None
         except OSError as error:
             raise ClientDisconnected(f"reading the request body failed: {error}") from error
@@ -317,6 +321,8 @@ class Connection:
             self.body_clock = monotonic() - request.body_bytes / site.timeouts.min_rate
         responder = Responder(self, writer)
         environ = make_environ(request, self.info, RequestBody(request, self.receive_body), site.errors)
+        if site.forwarded is not None:
+            apply_forwarding(environ, site.forwarded)
         try:
             result = site.app(environ, responder.start_response)
             try:

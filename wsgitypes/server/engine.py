@@ -12,8 +12,9 @@ hands the connection back (:data:`~wsgitypes.server.connection.Next`): to be rea
 again, to have its unsent bytes flushed, or to be closed.  The poller is one-shot
 (:mod:`~wsgitypes.server.poller`), so loop and threads never use one socket at once.
 
-Sockets stay blocking for the threads, with the kernel's send and receive timeouts
-set to ``Timeouts.body``; the loop passes ``MSG_DONTWAIT``.
+How bytes move, plain or TLS, is the connection's :mod:`~wsgitypes.server.transport`'s
+business: the loop only ever tries, threads wait at most ``Timeouts.body`` each time.
+A TLS handshake is done by the loop, step by step, within ``Timeouts.header``.
 
 Faults it survives:
 
@@ -37,7 +38,7 @@ from __future__ import annotations
 import errno
 import logging
 import socket
-import struct
+import ssl
 import sys
 import threading
 import traceback
@@ -50,10 +51,12 @@ from typing import Any
 from wsgitypes.server.connection import RECV_SIZE, Connection, Next, Site
 from wsgitypes.server.environ import ConnectionInfo
 from wsgitypes.server.poller import READ, WRITE, Engine as PollerChoice, Poller, make_poller
+from wsgitypes.server.proxy import TrustedProxies
 from wsgitypes.server.request import BadRequest, Request
 from wsgitypes.server.response import error_response
 from wsgitypes.server.settings import Limits, Timeouts
 from wsgitypes.server.streams import FileWrapper
+from wsgitypes.server.transport import open_transport
 from wsgitypes.types import ErrorStream, WSGIApplication
 
 __all__ = ["EXIT_STUCK", "Engine", "close_gracefully"]
@@ -63,7 +66,6 @@ log = logging.getLogger("wsgitypes.server")
 EXIT_STUCK = 3
 """What :meth:`Engine.run` returns when the application hung every thread."""
 _STOP = None  # put on the work queue once per thread to end it
-_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
 _OUT_OF_RESOURCES = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 _BACKOFF_FIRST, _BACKOFF_MAX = 0.05, 2.0
 
@@ -84,9 +86,12 @@ class Engine:
         script_name: str = "",
         url_scheme: str = "http",
         poller: PollerChoice = "auto",
+        tls: ssl.SSLContext | None = None,
+        forwarded: TrustedProxies | None = None,
         on_tick: Callable[[], object] | None = None,
     ) -> None:
-        self.site = Site(app, limits, timeouts, errors, threading.Event())
+        self.site = Site(app, limits, timeouts, errors, threading.Event(), forwarded)
+        self.tls = tls
         self.listeners = {listener.fileno(): listener for listener in listeners}
         self.threads = threads
         self.multiprocess = multiprocess
@@ -98,7 +103,6 @@ class Engine:
         self._work: SimpleQueue[Connection | None] = SimpleQueue()
         self._connections: dict[int, Connection] = {}  # by file descriptor
         self._infos: dict[int, ConnectionInfo] = {}
-        self._socket_timeout = struct.pack("ll", int(timeouts.body), int(timeouts.body % 1 * 1e6))
         self._busy_since = [0.0] * threads  # per worker thread: when its request began, 0 when idle
         self._accept_paused_until = 0.0
         self._backoff = 0.0
@@ -208,13 +212,19 @@ class Engine:
             self._episode_began, self._backoff, self._accept_failures = 0.0, 0.0, 0
 
     def _open(self, listener: socket.socket, sock: socket.socket, address: Any) -> None:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, self._socket_timeout)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, self._socket_timeout)
         if sock.family != socket.AF_UNIX:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         peer: str = str(address[0]) if address else "-"  # (a Unix socket's peer address is '')
-        connection = Connection(sock, peer, self.site, self._info(listener, address))
-        connection.deadline = monotonic() + self.site.timeouts.keepalive
+        try:
+            transport = open_transport(sock, self.site.timeouts.body, self.tls)
+        except OSError as error:
+            log.info("%s: %s", peer, error)
+            sock.close()
+            return
+        connection = Connection(transport, peer, self.site, self._info(listener, address))
+        connection.deadline = monotonic() + (self.site.timeouts.header if self.tls else self.site.timeouts.keepalive)
+        if self.tls is not None:
+            connection.waiting = "handshake"
         self._connections[connection.fd] = connection
         self._poller.add(connection.fd)
 
@@ -247,8 +257,12 @@ class Engine:
     # --- reading and writing in the loop (never waiting) ------------------------------------
 
     def _readable(self, connection: Connection) -> None:
+        if connection.waiting == "handshake":
+            self._handshake(connection)
+            return
+        transport = connection.transport
         try:
-            data = connection.sock.recv(RECV_SIZE, _DONTWAIT)
+            data = transport.recv_nowait(RECV_SIZE)  # (a TLS record is at most 16 KiB: nothing is left decrypted)
         except (BlockingIOError, InterruptedError):
             self._poller.watch(connection.fd, READ)
             return
@@ -290,11 +304,28 @@ class Engine:
         connection.deadline = connection.body_clock + timeouts.body + request.body_bytes / timeouts.min_rate
         return True
 
+    def _handshake(self, connection: Connection) -> None:
+        """One step of a TLS handshake, in the loop; a failed one just closes."""
+        try:
+            wanted = connection.transport.handshake()
+        except (OSError, ValueError) as error:  # (ssl.SSLError is an OSError)
+            log.debug("%s: TLS handshake failed: %s", connection.peer, error)
+            self._close(connection)
+            return
+        if wanted:
+            self._poller.watch(connection.fd, wanted)
+            return
+        connection.waiting = "idle"
+        connection.deadline = monotonic() + self.site.timeouts.keepalive
+        self._readable(connection)  # the client may have sent its request with the last handshake bytes
+
     def _writable(self, connection: Connection) -> None:
         """Send what the client has not taken yet; then read, serve, or close."""
-        sock = connection.sock
+        if connection.waiting == "handshake":
+            self._handshake(connection)
+            return
         try:
-            connection.flush_some(lambda parts: sock.sendmsg(parts, [], _DONTWAIT))
+            connection.flush_some(connection.transport.send_nowait)
         except (BlockingIOError, InterruptedError):
             pass
         except OSError:
@@ -355,6 +386,8 @@ class Engine:
                 continue
             if connection.waiting == "head":
                 self._refuse(connection, BadRequest(HTTPStatus.REQUEST_TIMEOUT, f"the request head did not arrive within {timeouts.header:g} s"))
+            elif connection.waiting == "handshake":
+                self._close(connection)
             elif connection.waiting == "body":
                 self._refuse(connection, BadRequest(HTTPStatus.REQUEST_TIMEOUT, f"the request body arrived slower than {timeouts.min_rate:g} bytes a second"))
             else:  # idle past keep-alive, or a reader too slow to take its response

@@ -43,7 +43,7 @@ from wsgitypes.rules import check_method
 from wsgitypes.server.chunked import BadChunk, ChunkedDecoder
 from wsgitypes.server.settings import Limits
 
-__all__ = ["BadRequest", "Request", "RequestParser"]
+__all__ = ["HOST_SYNTAX", "BadRequest", "Request", "RequestParser"]
 
 
 class BadRequest(Exception):
@@ -342,6 +342,8 @@ class RequestParser:
 # uri-host [":" port] (RFC 9110 §7.2, RFC 3986 §3.2.2); empty is allowed
 _HOST_PATTERN = rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?"
 _HOST = re.compile(_HOST_PATTERN)
+HOST_SYNTAX = re.compile(_HOST_PATTERN.decode("ascii"))
+"""``uri-host [":" port]`` as text, for a host named elsewhere than the Host header (a proxy's)."""
 # absolute-form (RFC 9112 §3.2.2): an http or https URI with an authority; no userinfo
 _ABSOLUTE_FORM = re.compile(rb"(?i:https?)://(?P<authority>%s)(?P<rest>[/?].*)?" % _HOST_PATTERN, re.DOTALL)
 _OTHER_PROTOCOL = re.compile(rb"[!-~]+ [^ \r\n]+ (?:RTSP|ICE)/[0-9]\.[0-9]\r?\n")

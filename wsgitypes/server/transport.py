@@ -1,0 +1,181 @@
+"""How one connection's bytes move: plain TCP (or a Unix socket), or TLS.
+
+The event loop may only try (``recv_nowait``, ``send_nowait``: they raise
+``BlockingIOError`` rather than wait); a worker thread may wait (``recv``, ``send``,
+``sendfile``: at most ``timeout`` seconds each, then ``TimeoutError``).
+
+* :class:`KernelTimeouts` is the fast path for plain sockets: the socket stays
+  blocking with the kernel's send and receive timeouts set, so a thread waits inside
+  ``recv``/``send`` itself (no ``poll`` before each call), and the loop passes
+  ``MSG_DONTWAIT``.  ``sendfile`` is the kernel's.
+* :class:`Polled` keeps the socket non-blocking and waits with ``poll`` only when a
+  call would block.  It carries TLS (``ssl.SSLSocket`` takes no flags, and a record
+  may be half-arrived when the descriptor is readable) and plain sockets where there
+  is no ``MSG_DONTWAIT`` (Windows).  Under TLS ``sendfile`` reads and sends the file:
+  the kernel cannot encrypt it.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import ssl
+import struct
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+from wsgitypes.server.poller import READ, WRITE
+
+__all__ = ["KernelTimeouts", "Polled", "Transport", "open_transport"]
+
+_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
+_FILE_CHUNK = 65536
+
+
+class Transport(ABC):
+    """The calls :class:`~wsgitypes.server.connection.Connection` and the engine make."""
+
+    __slots__ = ("sock", "fd", "timeout")
+
+    def __init__(self, sock: socket.socket, timeout: float) -> None:
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.timeout = timeout
+
+    @abstractmethod
+    def recv_nowait(self, size: int) -> bytes:
+        """Received bytes (b"" when the peer closed); BlockingIOError if there are none yet."""
+
+    @abstractmethod
+    def send_nowait(self, buffers: Sequence[memoryview]) -> int:
+        """Bytes of ``buffers`` the socket took; BlockingIOError if it takes none now."""
+
+    @abstractmethod
+    def recv(self, size: int) -> bytes:
+        """Received bytes, waiting up to ``timeout``; TimeoutError after."""
+
+    @abstractmethod
+    def send(self, buffers: Sequence[memoryview]) -> int:
+        """Bytes of ``buffers`` sent, waiting up to ``timeout`` for room; TimeoutError after."""
+
+    @abstractmethod
+    def sendfile(self, file: Any, offset: int, count: int) -> int:
+        """Bytes of ``file`` sent from ``offset`` (0 at its end), waiting up to ``timeout``."""
+
+    def handshake(self) -> int:
+        """One non-blocking step of the TLS handshake: 0 when done, else READ or WRITE to wait for."""
+        return 0
+
+
+class KernelTimeouts(Transport):
+    __slots__ = ()
+
+    def __init__(self, sock: socket.socket, timeout: float) -> None:
+        super().__init__(sock, timeout)
+        packed = struct.pack("ll", int(timeout), int(timeout % 1 * 1e6))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, packed)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, packed)
+
+    def recv_nowait(self, size: int) -> bytes:
+        return self.sock.recv(size, _DONTWAIT)
+
+    def send_nowait(self, buffers: Sequence[memoryview]) -> int:
+        return self.sock.sendmsg(buffers, [], _DONTWAIT)
+
+    # A kernel timeout shows as BlockingIOError (EAGAIN) from a blocking socket.
+    def recv(self, size: int) -> bytes:
+        try:
+            return self.sock.recv(size)
+        except BlockingIOError:
+            raise TimeoutError from None
+
+    def send(self, buffers: Sequence[memoryview]) -> int:
+        try:
+            return self.sock.sendmsg(buffers)
+        except BlockingIOError:
+            raise TimeoutError from None
+
+    def sendfile(self, file: Any, offset: int, count: int) -> int:
+        try:
+            return os.sendfile(self.fd, file.fileno(), offset, count)
+        except BlockingIOError:
+            raise TimeoutError from None
+
+
+class Polled(Transport):
+    __slots__ = ()
+
+    def __init__(self, sock: socket.socket, timeout: float) -> None:
+        super().__init__(sock, timeout)
+        sock.setblocking(False)
+
+    def recv_nowait(self, size: int) -> bytes:
+        try:
+            return self.sock.recv(size)
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            raise BlockingIOError from None
+
+    def send_nowait(self, buffers: Sequence[memoryview]) -> int:
+        try:
+            return self.sock.send(buffers[0])
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            raise BlockingIOError from None
+
+    def recv(self, size: int) -> bytes:
+        while True:
+            try:
+                return self.recv_nowait(size)
+            except BlockingIOError:
+                self._wait(READ)
+
+    def send(self, buffers: Sequence[memoryview]) -> int:
+        while True:
+            try:
+                return self.send_nowait(buffers)
+            except BlockingIOError:
+                self._wait(WRITE)
+
+    def sendfile(self, file: Any, offset: int, count: int) -> int:
+        data = os.pread(file.fileno(), min(count, _FILE_CHUNK), offset)
+        if not data:
+            return 0
+        view = memoryview(data)
+        sent = 0
+        while sent < len(view):
+            sent += self.send([view[sent:]])
+        return sent
+
+    def handshake(self) -> int:
+        if not isinstance(self.sock, ssl.SSLSocket):
+            return 0
+        try:
+            self.sock.do_handshake()
+        except ssl.SSLWantReadError:
+            return READ
+        except ssl.SSLWantWriteError:
+            return WRITE
+        return 0
+
+    def _wait(self, events: int) -> None:
+        """Wait up to ``timeout`` for the socket to be READ- or WRITE-ready; TimeoutError if it is not."""
+        if hasattr(select, "poll"):
+            poller = select.poll()
+            poller.register(self.fd, select.POLLIN if events == READ else select.POLLOUT)
+            ready = bool(poller.poll(self.timeout * 1000))
+        else:  # Windows: select() takes sockets and few of them, but one is all it gets here
+            group = [self.sock]
+            ready = any(select.select(group if events == READ else [], group if events == WRITE else [], [], self.timeout)[:2])
+        if not ready:
+            raise TimeoutError
+
+
+def open_transport(sock: socket.socket, timeout: float, tls: ssl.SSLContext | None) -> Transport:
+    """The transport for a freshly accepted socket (its TLS handshake still to do)."""
+    if tls is not None:
+        wrapped = tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return Polled(wrapped, timeout)
+    if _DONTWAIT:
+        return KernelTimeouts(sock, timeout)
+    return Polled(sock, timeout)
