@@ -4,8 +4,11 @@
 * ``GET /1mib``    1 MiB, one bytes object in a one-item list, with Content-Length
 * ``POST /echo``   the request body, read with ``wsgi.input.read(CONTENT_LENGTH)``
 
-The peers without a command line of their own (wsgiref, cheroot) run it through
-``python -m harness.launch``.
+The peers without a command line of their own (wsgiref, cheroot, bjoern) run it through
+``python -m harness.launch``.  It reads the environ keys a server may leave out with
+``.get``: bjoern, for one, sets no ``QUERY_STRING`` for a target without a query (PEP 3333
+lets the key be absent when empty), so an app that indexes ``environ["QUERY_STRING"]``
+(``tests.apps.serving:app``) answers bjoern's every plain ``GET /hello`` with a 500.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ puts the root on ``sys.path``, see pyproject's ``pythonpath``; the scripts run a
     serve(waitress("pkg:app"), env={"X": "1"}, cwd=some_dir, log=some_file, timeout=40)
 
 A *command* (:mod:`harness.servers`: ours, gunicorn with any worker class, waitress,
-uWSGI, mod_wsgi-express, and wsgiref, Werkzeug, cheroot, netius, bjoern through
+uWSGI, granian, mod_wsgi-express, and wsgiref, Werkzeug, cheroot, netius, bjoern through
 :mod:`harness.launch`) maps an address to an argv.  :func:`start` (or :func:`serve`, its
 ``with`` form) picks a free port, starts the command in its own session with its output in
 a log file, and returns once the address accepts a connection; if the process exits first,
@@ -32,6 +32,7 @@ from harness.servers import (
     WORKER,
     bjoern,
     cheroot,
+    granian,
     gunicorn,
     mod_wsgi,
     netius,
@@ -44,6 +45,6 @@ from harness.servers import (
 
 __all__ = [
     "REPO_ROOT", "Address", "Command", "Server", "ServerFailed", "free_port", "read_until_close", "serve", "start",
-    "UNCHECKED_WORKER", "WORKER", "bjoern", "cheroot", "gunicorn", "mod_wsgi", "netius", "ours", "uwsgi", "waitress",
+    "UNCHECKED_WORKER", "WORKER", "bjoern", "cheroot", "granian", "gunicorn", "mod_wsgi", "netius", "ours", "uwsgi", "waitress",
     "werkzeug", "wsgiref",
 ]

@@ -5,7 +5,8 @@
     python -m harness.launch SERVER MODULE:APP --host 127.0.0.1 --port PORT [options]
 
 SERVER is ``wsgiref``, ``werkzeug``, ``cheroot``, ``netius`` or ``bjoern``.  Runs until
-SIGTERM, then exits 0.  Options (each server ignores those that are not its own):
+SIGTERM, then exits 0 (bjoern dies of the signal: it has no stop of its own).  Options
+(each server ignores those that are not its own):
 
 * ``--quiet``: wsgiref writes no line per request.
 * ``--threads N``: cheroot's worker threads (its default: 10).
@@ -75,6 +76,9 @@ def main(argv: list[str] | None = None) -> None:
         netius_server: Any = getattr(netius.servers, "WSGIServer")
         netius_server(app=app).serve(host=host, port=port)
     else:
+        # bjoern's C loop runs Python's signal handlers on a timer but drops the SystemExit
+        # they raise, so it would run on until SIGKILL; the default action ends it at once.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         runner: Any = getattr(importlib.import_module("bjoern"), "run")
         runner(app, host, port)
 

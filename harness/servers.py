@@ -55,13 +55,28 @@ def waitress(app: str, *options: str) -> Command:
     return argv
 
 
-def uwsgi(app: str, *options: str) -> Command:
+def uwsgi(app: str, *options: str, socket: str = "http") -> Command:
     """``uwsgi --http``, stopped by SIGTERM (``--die-on-term``), failing when the app does
-    not load (``--need-app``).  Built from source by ``pip install uwsgi``."""
+    not load (``--need-app``).  Built from source by ``pip install uwsgi``.
+
+    ``socket`` picks how uWSGI speaks HTTP: ``http`` (its router: a process of its own
+    that proxies to the workers), ``http-socket`` (the workers speak HTTP themselves and
+    close the connection after every response) or ``http11-socket`` (the workers keep it
+    open, each thread holding one connection until it idles ``--socket-timeout``)."""
 
     def argv(at: Address) -> list[str]:
         _tcp_only("uWSGI", at)
-        return [str(BIN / "uwsgi"), "--http", at.netloc, "--module", app, "--die-on-term", "--need-app", *options]
+        return [str(BIN / "uwsgi"), f"--{socket}", at.netloc, "--module", app, "--die-on-term", "--need-app", *options]
+
+    return argv
+
+
+def granian(app: str, *options: str) -> Command:
+    """``python -m granian --interface wsgi`` (Rust, hyper)."""
+
+    def argv(at: Address) -> list[str]:
+        _tcp_only("granian", at)
+        return [PYTHON, "-m", "granian", "--interface", "wsgi", "--host", at.host, "--port", str(at.port), *options, app]
 
     return argv
 
