@@ -31,6 +31,7 @@ from wsgitypes.server.poller import READ, WRITE
 __all__ = ["KernelTimeouts", "Polled", "Transport", "open_transport"]
 
 _DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
+_WAITALL = getattr(socket, "MSG_WAITALL", 0)
 _FILE_CHUNK = 65536
 
 
@@ -55,6 +56,11 @@ class Transport(ABC):
     @abstractmethod
     def recv(self, size: int) -> bytes:
         """Received bytes, waiting up to ``timeout``; TimeoutError after."""
+
+    def recv_all(self, size: int) -> bytes:
+        """Up to ``size`` bytes, waiting for all of them where the system can (fewer at a
+        timeout or the end); TimeoutError if none came."""
+        return self.recv(size)
 
     @abstractmethod
     def send(self, buffers: Sequence[memoryview]) -> int:
@@ -88,6 +94,12 @@ class KernelTimeouts(Transport):
     def recv(self, size: int) -> bytes:
         try:
             return self.sock.recv(size)
+        except BlockingIOError:
+            raise TimeoutError from None
+
+    def recv_all(self, size: int) -> bytes:
+        try:
+            return self.sock.recv(size, _WAITALL)
         except BlockingIOError:
             raise TimeoutError from None
 
