@@ -143,14 +143,16 @@ class Responder:
 class Connection:
     """A client connection and its parser; see the module docstring."""
 
-    __slots__ = ("transport", "sock", "fd", "peer", "site", "info", "parser", "busy", "waiting", "deadline", "body_clock",
+    __slots__ = ("transport", "sock", "fd", "client", "peer", "site", "info", "parser", "busy", "waiting", "deadline", "body_clock",
                  "outbox", "outbox_size", "close_after_flush", "flush_started", "flushed")
 
-    def __init__(self, transport: Transport, peer: str, site: Site, info: ConnectionInfo) -> None:
+    def __init__(self, transport: Transport, client: tuple[str, str], site: Site, info: ConnectionInfo) -> None:
         self.transport = transport
         self.sock = transport.sock
         self.fd = transport.fd
-        self.peer = peer
+        self.client = client
+        """The peer's address and port (``("", "0")`` on a Unix socket)."""
+        self.peer = client[0] or "-"
         self.site = site
         self.info = info
         self.parser = RequestParser(site.limits)
@@ -317,7 +319,7 @@ class Connection:
         parser = self.parser
         try:
             while parser.ready:
-                request = parser.ready.popleft()
+                request = parser.ready.pop(0)
                 if not self.serve(request) or self.close_after_flush:
                     self.close_after_flush = True
                     break
@@ -340,7 +342,7 @@ class Connection:
         if not request.complete:  # the body's clock, crediting what arrived already
             self.body_clock = monotonic() - request.body_bytes / site.timeouts.min_rate
         responder = Responder(self, writer)
-        environ = make_environ(request, self.info, RequestBody(request, self.receive_body), site.errors)
+        environ = make_environ(request, self.info, self.client, RequestBody(request, self.receive_body), site.errors)
         if site.forwarded is not None:
             apply_forwarding(environ, site.forwarded)
         try:

@@ -106,7 +106,7 @@ class RequestParser:
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self.ready: deque[Request] = deque()
+        self.ready: list[Request] = []
         """Requests whose head is complete, oldest first; the server pops them."""
         self.error: BadRequest | None = None
         """Why the bytes after the requests in :attr:`ready` cannot be served."""
@@ -200,6 +200,7 @@ class RequestParser:
             self.error = BadRequest(HTTPStatus.BAD_REQUEST, "malformed request head")
             return b""
         self._head = None
+        self._head_start = self._tail = b""  # (an idle connection keeps nothing of its last head)
         return data[len(head):]
 
     @property
