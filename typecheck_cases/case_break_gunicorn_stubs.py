@@ -1,4 +1,4 @@
-"""Known break (DESIGN.md 1.6): types-gunicorn's WSGI types do not interoperate.
+"""Known break: types-gunicorn's WSGI types do not interoperate.
 
 Verdict, verified with types-gunicorn 26.2.0.20261008 (installed from PyPI), mypy
 2.4.1 and pyright 1.1.414: (1) ``gunicorn.http.wsgi.WSGIErrorsWrapper`` -- what

@@ -1,4 +1,4 @@
-"""Known non-interop (DESIGN.md 1.2): an app whose environ is a TypedDict.
+"""Known non-interop: an app whose environ is a TypedDict.
 
 Verdict, verified with mypy 2.4.1 and pyright 1.1.414: a TypedDict is not assignable to
 ``dict[str, Any]`` (nor the reverse), and parameters are contravariant, so an app whose

@@ -1,4 +1,4 @@
-"""Known break (DESIGN.md 1.6): ``wsgiref.util.FileWrapper`` vs the FileWrapper protocol.
+"""Known break: ``wsgiref.util.FileWrapper`` vs the FileWrapper protocol.
 
 Verdict, verified with mypy 2.4.1 and pyright 1.1.414: the class is NOT a
 ``FileWrapper`` for either checker, neither ours nor typeshed's.  Its stub's

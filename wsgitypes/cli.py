@@ -19,7 +19,6 @@ import importlib.util
 import json
 import logging
 import os
-import ssl
 import sys
 from collections.abc import Sequence
 from typing import NoReturn, cast
@@ -272,7 +271,7 @@ def _serve(arguments: argparse.Namespace) -> int:
     if arguments.certfile:
         try:
             tls = tls_context(arguments.certfile, arguments.keyfile, arguments.ca_certs)
-        except (OSError, ssl.SSLError) as error:
+        except OSError as error:  # (ssl.SSLError is one)
             raise UsageError(f"cannot load the TLS certificate {arguments.certfile!r}: {error.strerror or error}") from None
     elif arguments.keyfile or arguments.ca_certs:
         raise UsageError("--keyfile and --ca-certs need --certfile")

@@ -37,10 +37,7 @@ valid (typed ``Any``).
 from __future__ import annotations
 
 import typing
-from typing import Any, Literal, Protocol, TypeAlias, TypeVar, overload
-
-from typing_extensions import Never
-from typing_extensions import TypeVar as DefaultTypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, TypeVar, overload
 
 from wsgitypes.types import ErrorStream, FileWrapper, InputStream, WSGIEnvironment
 
@@ -133,7 +130,14 @@ BoolKey: TypeAlias = Literal[PresentBoolKey, "wsgi.input_terminated"]
 """The flags; ``wsgi.input_terminated`` (a server's promise that ``wsgi.input`` ends) is optional."""
 
 _T = TypeVar("_T")
-_ExtraKeys = DefaultTypeVar("_ExtraKeys", bound=str, contravariant=True, default=Never)
+if TYPE_CHECKING:  # a default (PEP 696) only checkers see: typing_extensions costs every process 2 MiB to import
+    from typing import Never
+
+    from typing_extensions import TypeVar as DefaultTypeVar
+
+    _ExtraKeys = DefaultTypeVar("_ExtraKeys", bound=str, contravariant=True, default=Never)
+else:
+    _ExtraKeys = TypeVar("_ExtraKeys", bound=str, contravariant=True)
 
 class AlwaysPresentKey(str):
     """What ``Environ[...]`` accepts, as checkers name it when they reject a key.

@@ -9,7 +9,7 @@ but whose instance could still carry it (``__dict__`` present) take the slow pat
 
 from __future__ import annotations
 
-from typing_extensions import TypeGuard
+from typing import TypeGuard
 
 from wsgitypes.types import ErrorStream, InputStream
 

@@ -30,9 +30,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import ssl
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from wsgitypes.rules import check_script_name
 from wsgitypes.server.connection import ClientDisconnected
@@ -44,6 +44,9 @@ from wsgitypes.server.settings import Limits, Timeouts
 from wsgitypes.server.streams import FileWrapper
 from wsgitypes.types import WSGIApplication
 from wsgitypes.validate import validator
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["ClientDisconnected", "FileWrapper", "Limits", "ListenError", "Timeouts", "serve", "tls_context"]
 
@@ -139,6 +142,8 @@ def tls_context(certfile: str, keyfile: str | None = None, ca_certs: str | None 
     The standard library's defaults apply (TLS 1.2 and later, its cipher choice);
     raises ``ssl.SSLError`` or ``OSError`` for files that cannot be loaded.
     """
+    import ssl  # only when TLS is wanted: it costs every process 5 MiB
+
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(certfile, keyfile)
     if ca_certs is not None:

@@ -62,6 +62,7 @@ RECV_SIZE = 65536
 HANDOFF_LIMIT = 4 << 20
 """Unsent response bytes a thread leaves to the event loop rather than wait for the client."""
 _DRAIN_LIMIT = 65536  # unread body bytes skipped to keep a connection alive; more and it closes
+_JOIN_LIMIT = 65536  # parts smaller than this in all are joined into one send
 
 Next = Literal["read", "flush", "close"]
 """What the event loop does with a connection a thread hands back."""
@@ -142,14 +143,16 @@ class Responder:
 class Connection:
     """A client connection and its parser; see the module docstring."""
 
-    __slots__ = ("transport", "sock", "fd", "peer", "site", "info", "parser", "busy", "waiting", "deadline", "body_clock",
+    __slots__ = ("transport", "sock", "fd", "client", "peer", "site", "info", "parser", "busy", "waiting", "deadline", "body_clock",
                  "outbox", "outbox_size", "close_after_flush", "flush_started", "flushed")
 
-    def __init__(self, transport: Transport, peer: str, site: Site, info: ConnectionInfo) -> None:
+    def __init__(self, transport: Transport, client: tuple[str, str], site: Site, info: ConnectionInfo) -> None:
         self.transport = transport
         self.sock = transport.sock
         self.fd = transport.fd
-        self.peer = peer
+        self.client = client
+        """The peer's address and port (``("", "0")`` on a Unix socket)."""
+        self.peer = client[0] or "-"
         self.site = site
         self.info = info
         self.parser = RequestParser(site.limits)
@@ -171,22 +174,31 @@ class Connection:
     # --- sending (worker threads; the loop flushes with flush_some) -----------------
 
     def send(self, *parts: bytes) -> None:
-        """Send ``parts`` in order without waiting where the socket allows; see the module docstring."""
+        """Send ``parts`` in order without waiting where the socket allows; see the module docstring.
+
+        Small parts are joined into one buffer; large ones go out as they are (scatter-gather),
+        so a large body is never copied to put a head in front of it.
+        """
         if not self.outbox:
-            data = b"".join(parts) if len(parts) != 1 else parts[0]
-            if not data:
+            total = sum(map(len, parts))
+            if not total:
                 return
+            if total <= _JOIN_LIMIT:
+                views = [memoryview(parts[0] if len(parts) == 1 else b"".join(parts))]
+            else:
+                views = [memoryview(part) for part in parts if part]
             try:
-                sent = self.transport.send_nowait([memoryview(data)])
+                sent = self.transport.send_nowait(views)
             except (BlockingIOError, InterruptedError):
                 sent = 0
             except OSError as error:
                 raise ClientDisconnected(f"sending the response failed: {error}") from error
-            if sent == len(data):
+            if sent == total:
                 return
             self.flush_started, self.flushed = monotonic(), 0
-            self.outbox.append(memoryview(data)[sent:])
-            self.outbox_size += len(data) - sent
+            self.outbox = views
+            self.outbox_size = total
+            self._consume(sent)
             parts = ()
         for part in parts:
             if part:
@@ -213,6 +225,10 @@ class Connection:
         """One send of the outbox (waiting or not, as ``send`` does)."""
         sent = send(self.outbox[:64])
         self.flushed += sent
+        self._consume(sent)
+
+    def _consume(self, sent: int) -> None:
+        """Drop the first ``sent`` bytes of the outbox: they are on their way."""
         self.outbox_size -= sent
         outbox = self.outbox
         while sent:
@@ -263,9 +279,11 @@ class Connection:
 
     # --- receiving a body (worker threads) -------------------------------------------
 
-    def receive_body(self, request: Request) -> None:
+    def receive_body(self, request: Request, wanted: int = 0) -> None:
         """Read more of ``request``'s body from the socket (called by ``wsgi.input``).
 
+        ``wanted`` bytes of a Content-Length body (-1: the rest) are read in one call when
+        there are more than :data:`RECV_SIZE` of them: one copy from the kernel, not many.
         Raises :class:`BadRequest` when the body is malformed, too large or too slow.
         """
         parser = self.parser
@@ -276,8 +294,12 @@ class Connection:
             request.expect_continue = False
             self.send(CONTINUE)
             self.flush_waiting()
+        size = RECV_SIZE
+        if request.content_length is not None and (wanted < 0 or wanted > RECV_SIZE):
+            left = request.content_length - request.body_bytes
+            size = max(RECV_SIZE, left if wanted < 0 else min(wanted, left))
         try:
-            data = self.transport.recv(RECV_SIZE)
+            data = self.transport.recv(size) if size == RECV_SIZE else self.transport.recv_all(size)
         except TimeoutError:
             raise BadRequest(HTTPStatus.REQUEST_TIMEOUT, f"no request body byte arrived for {timeouts.body:g} s") from None
         except OSError as error:
@@ -297,7 +319,7 @@ class Connection:
         parser = self.parser
         try:
             while parser.ready:
-                request = parser.ready.popleft()
+                request = parser.ready.pop(0)
                 if not self.serve(request) or self.close_after_flush:
                     self.close_after_flush = True
                     break
@@ -320,7 +342,7 @@ class Connection:
         if not request.complete:  # the body's clock, crediting what arrived already
             self.body_clock = monotonic() - request.body_bytes / site.timeouts.min_rate
         responder = Responder(self, writer)
-        environ = make_environ(request, self.info, RequestBody(request, self.receive_body), site.errors)
+        environ = make_environ(request, self.info, self.client, RequestBody(request, self.receive_body), site.errors)
         if site.forwarded is not None:
             apply_forwarding(environ, site.forwarded)
         try:

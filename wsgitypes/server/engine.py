@@ -38,7 +38,6 @@ from __future__ import annotations
 import errno
 import logging
 import socket
-import ssl
 import sys
 import threading
 import traceback
@@ -46,7 +45,7 @@ from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from queue import SimpleQueue
 from time import monotonic
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wsgitypes.server.connection import RECV_SIZE, Connection, Next, Site
 from wsgitypes.server.environ import ConnectionInfo
@@ -58,6 +57,9 @@ from wsgitypes.server.settings import Limits, Timeouts
 from wsgitypes.server.streams import FileWrapper
 from wsgitypes.server.transport import open_transport
 from wsgitypes.types import ErrorStream, WSGIApplication
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["EXIT_STUCK", "Engine", "close_gracefully"]
 
@@ -214,14 +216,15 @@ class Engine:
     def _open(self, listener: socket.socket, sock: socket.socket, address: Any) -> None:
         if sock.family != socket.AF_UNIX:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        peer: str = str(address[0]) if address else "-"  # (a Unix socket's peer address is '')
+        client = ("", "0") if sock.family == socket.AF_UNIX else (str(address[0]), str(address[1]))
+
         try:
             transport = open_transport(sock, self.site.timeouts.body, self.tls)
         except OSError as error:
-            log.info("%s: %s", peer, error)
+            log.info("%s: %s", client[0], error)
             sock.close()
             return
-        connection = Connection(transport, peer, self.site, self._info(listener, address))
+        connection = Connection(transport, client, self.site, self._info(listener))
         connection.deadline = monotonic() + (self.site.timeouts.header if self.tls else self.site.timeouts.keepalive)
         if self.tls is not None:
             connection.waiting = "handshake"
@@ -244,14 +247,11 @@ class Engine:
         for descriptor in self.listeners:
             self._poller.add_lasting(descriptor)
 
-    def _info(self, listener: socket.socket, address: Any) -> ConnectionInfo:
-        if listener.family != socket.AF_UNIX:
-            server: tuple[str, int] = listener.getsockname()[:2]
-            client: tuple[str, int] = (address[0], address[1])
-            return ConnectionInfo(server, client, self.url_scheme, self.script_name, self.multiprocess, self.threads > 1, FileWrapper)
+    def _info(self, listener: socket.socket) -> ConnectionInfo:
         info = self._infos.get(listener.fileno())
-        if info is None:  # a Unix socket: no ports, one info for every connection
-            info = self._infos[listener.fileno()] = ConnectionInfo(("localhost", 0), None, self.url_scheme, self.script_name, self.multiprocess, self.threads > 1, FileWrapper)
+        if info is None:
+            server: tuple[str, int] = listener.getsockname()[:2] if listener.family != socket.AF_UNIX else ("localhost", 0)
+            info = self._infos[listener.fileno()] = ConnectionInfo(server, self.url_scheme, self.script_name, self.multiprocess, self.threads > 1, FileWrapper)
         return info
 
     # --- reading and writing in the loop (never waiting) ------------------------------------

@@ -34,19 +34,16 @@ def _environ_key(name: bytes) -> str:
 
 
 class ConnectionInfo:
-    """What the environ needs from the connection; built once per connection."""
+    """What the environ needs from the listening socket; built once per listener."""
 
     __slots__ = ("base",)
 
-    def __init__(self, server: tuple[str, int], client: tuple[str, int] | None, url_scheme: str, script_name: str, multiprocess: bool, multithread: bool, file_wrapper: Any) -> None:
-        client_host, client_port = client if client else ("", 0)
+    def __init__(self, server: tuple[str, int], url_scheme: str, script_name: str, multiprocess: bool, multithread: bool, file_wrapper: Any) -> None:
         self.base: dict[str, Any] = {
             "SERVER_SOFTWARE": _SOFTWARE,
             "SCRIPT_NAME": script_name,
             "SERVER_NAME": server[0],
             "SERVER_PORT": str(server[1]),
-            "REMOTE_ADDR": client_host,
-            "REMOTE_PORT": str(client_port),
             "wsgi.version": (1, 0),
             "wsgi.url_scheme": url_scheme,
             "wsgi.multithread": multithread,
@@ -57,9 +54,10 @@ class ConnectionInfo:
         }
 
 
-def make_environ(request: Request, info: ConnectionInfo, body: InputStream, errors: ErrorStream) -> WSGIEnvironment:
-    """The environ for ``request``; ``body`` becomes ``wsgi.input``."""
+def make_environ(request: Request, info: ConnectionInfo, client: tuple[str, str], body: InputStream, errors: ErrorStream) -> WSGIEnvironment:
+    """The environ for ``request`` from the peer at ``client`` (address, port); ``body`` becomes ``wsgi.input``."""
     environ = info.base.copy()
+    environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = client
     path, _, query = request.path.partition(b"?")
     if b"%" in path:
         path = unquote_to_bytes(path)

@@ -17,6 +17,7 @@ seconds (its loop stuck, say in an extension holding the GIL) is killed and repl
 from __future__ import annotations
 
 import errno
+import gc
 import logging
 import os
 import select
@@ -142,6 +143,7 @@ def run_workers(
     next_spawn = 0.0
 
     def spawn() -> None:
+        gc.freeze()  # what the supervisor built is never collected in a worker: its pages stay shared (no COW)
         reader, writer = os.pipe()
         os.set_blocking(writer, False)
         pid = os.fork()

@@ -101,12 +101,12 @@ class Request:
 class RequestParser:
     """Feed it bytes; it queues the requests they hold (see the module docstring)."""
 
-    __slots__ = ("limits", "ready", "error", "ended", "_current", "_head", "_head_seen", "_head_start", "_tail",
-                 "_unfinished_line", "_body_left", "_chunks")
+    __slots__ = ("limits", "ready", "error", "ended", "_current", "_head", "_reusable", "_head_start",
+                 "_tail", "_unfinished_line", "_body_left", "_chunks")
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self.ready: deque[Request] = deque()
+        self.ready: list[Request] = []
         """Requests whose head is complete, oldest first; the server pops them."""
         self.error: BadRequest | None = None
         """Why the bytes after the requests in :attr:`ready` cannot be served."""
@@ -115,7 +115,9 @@ class RequestParser:
         a server ignore Upgrade) and is the connection's last; what follows is never parsed."""
         self._current: Request | None = None  # the message whose head or body is arriving
         self._head: httptools.HttpRequestParser | None = None  # llhttp, for the head arriving
-        self._head_seen = 0  # bytes of that head so far
+        # llhttp is ready for another message only after one it saw whole (a head without
+        # a body, on a connection kept open): then its parser is kept for the next head.
+        self._reusable: httptools.HttpRequestParser | None = None
         self._head_start = b""  # its first bytes (the request line), to tell a bad method or version
         self._tail = b""  # the last bytes fed of an unfinished head, to find a CRLF CRLF split between feeds
         self._unfinished_line = 0
@@ -173,6 +175,7 @@ class RequestParser:
         except httptools.HttpParserUpgrade:  # (CONNECT was refused in on_headers_complete)
             self.ended = True
             self.ready[-1].keep_alive = False
+            self._reusable = None
         except httptools.HttpParserCallbackError as error:
             if not isinstance(error.__context__, BadRequest):
                 raise
@@ -197,6 +200,7 @@ class RequestParser:
             self.error = BadRequest(HTTPStatus.BAD_REQUEST, "malformed request head")
             return b""
         self._head = None
+        self._head_start = self._tail = b""  # (an idle connection keeps nothing of its last head)
         return data[len(head):]
 
     @property
@@ -205,9 +209,9 @@ class RequestParser:
         return self.limits.max_request_line + 64
 
     def _begin_head(self) -> None:
-        self._head = httptools.HttpRequestParser(self)
+        self._head = self._reusable or httptools.HttpRequestParser(self)
+        self._reusable = None
         self._current = Request()
-        self._head_seen = 0
         self._head_start = b""
         self._tail = b""
         self._unfinished_line = 0
@@ -336,6 +340,8 @@ class RequestParser:
             request.complete = True
             request.expect_continue = False  # nothing to wait for
             self._current = None
+            if request.keep_alive:
+                self._reusable = parser
         self.ready.append(request)
 
 

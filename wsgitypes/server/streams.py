@@ -18,33 +18,35 @@ __all__ = ["FileWrapper", "RequestBody"]
 
 
 class RequestBody:
-    """``wsgi.input``; ``receive(request)`` adds more of the body to ``request.body``.
+    """``wsgi.input``; ``receive(request, wanted)`` adds more of the body to ``request.body``.
 
-    ``receive`` raises when the body cannot arrive (malformed, too slow, the client
-    gone); the exception reaches the application through ``read()``.
+    ``wanted`` is how many more bytes the reader asked for (-1: all of them), so that a
+    large read can be one receive; ``receive`` raises when the body cannot arrive
+    (malformed, too slow, the client gone), and the exception reaches the application
+    through ``read()``.
     """
 
     __slots__ = ("_request", "_receive", "_buffer", "_position")
 
-    def __init__(self, request: Request, receive: Callable[[Request], object]) -> None:
+    def __init__(self, request: Request, receive: Callable[[Request, int], object]) -> None:
         self._request = request
         self._receive = receive
         self._buffer = b""
         self._position = 0
 
-    def _more(self) -> bytes:
+    def _more(self, wanted: int = 0) -> bytes:
         """The next piece of the body, or b"" at its end."""
         request = self._request
         while not request.body:
             if request.complete:
                 return b""
-            self._receive(request)
+            self._receive(request, wanted)
         return request.body.popleft()
 
     def read(self, size: int | None = -1, /) -> bytes:
         if size is None or size < 0:
             parts = [self._buffer[self._position :]]
-            while piece := self._more():
+            while piece := self._more(-1):
                 parts.append(piece)
             self._buffer, self._position = b"", 0
             return b"".join(parts)
@@ -55,7 +57,7 @@ class RequestBody:
             return self._buffer[start : start + size]
         parts = [self._buffer[self._position :]]
         wanted = size - available
-        while wanted > 0 and (piece := self._more()):
+        while wanted > 0 and (piece := self._more(wanted)):
             if len(piece) > wanted:
                 self._buffer, self._position = piece, wanted
                 parts.append(piece[:wanted])

@@ -20,17 +20,20 @@ from __future__ import annotations
 import os
 import select
 import socket
-import ssl
 import struct
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wsgitypes.server.poller import READ, WRITE
 
-__all__ = ["KernelTimeouts", "Polled", "Transport", "open_transport"]
+if TYPE_CHECKING:
+    import ssl
+
+__all__ = ["KernelTimeouts", "Polled", "Tls", "Transport", "open_transport"]
 
 _DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
+_WAITALL = getattr(socket, "MSG_WAITALL", 0)
 _FILE_CHUNK = 65536
 
 
@@ -55,6 +58,11 @@ class Transport(ABC):
     @abstractmethod
     def recv(self, size: int) -> bytes:
         """Received bytes, waiting up to ``timeout``; TimeoutError after."""
+
+    def recv_all(self, size: int) -> bytes:
+        """Up to ``size`` bytes, waiting for all of them where the system can (fewer at a
+        timeout or the end); TimeoutError if none came."""
+        return self.recv(size)
 
     @abstractmethod
     def send(self, buffers: Sequence[memoryview]) -> int:
@@ -91,6 +99,12 @@ class KernelTimeouts(Transport):
         except BlockingIOError:
             raise TimeoutError from None
 
+    def recv_all(self, size: int) -> bytes:
+        try:
+            return self.sock.recv(size, _WAITALL)
+        except BlockingIOError:
+            raise TimeoutError from None
+
     def send(self, buffers: Sequence[memoryview]) -> int:
         try:
             return self.sock.sendmsg(buffers)
@@ -106,6 +120,8 @@ class KernelTimeouts(Transport):
 
 class Polled(Transport):
     __slots__ = ()
+    _would_block: tuple[type[Exception], ...] = ()
+    """What the socket raises instead of BlockingIOError when a call would block."""
 
     def __init__(self, sock: socket.socket, timeout: float) -> None:
         super().__init__(sock, timeout)
@@ -114,13 +130,13 @@ class Polled(Transport):
     def recv_nowait(self, size: int) -> bytes:
         try:
             return self.sock.recv(size)
-        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+        except self._would_block:
             raise BlockingIOError from None
 
     def send_nowait(self, buffers: Sequence[memoryview]) -> int:
         try:
             return self.sock.send(buffers[0])
-        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+        except self._would_block:
             raise BlockingIOError from None
 
     def recv(self, size: int) -> bytes:
@@ -147,17 +163,6 @@ class Polled(Transport):
             sent += self.send([view[sent:]])
         return sent
 
-    def handshake(self) -> int:
-        if not isinstance(self.sock, ssl.SSLSocket):
-            return 0
-        try:
-            self.sock.do_handshake()
-        except ssl.SSLWantReadError:
-            return READ
-        except ssl.SSLWantWriteError:
-            return WRITE
-        return 0
-
     def _wait(self, events: int) -> None:
         """Wait up to ``timeout`` for the socket to be READ- or WRITE-ready; TimeoutError if it is not."""
         if hasattr(select, "poll"):
@@ -171,11 +176,38 @@ class Polled(Transport):
             raise TimeoutError
 
 
+class Tls(Polled):
+    """:class:`Polled` over an ``ssl.SSLSocket``, whose handshake the loop drives.
+
+    ``ssl`` is imported only here, where TLS is in use: the module and the OpenSSL
+    libraries cost every process 5 MiB.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, sock: ssl.SSLSocket, timeout: float) -> None:
+        import ssl
+
+        Tls._would_block = (ssl.SSLWantReadError, ssl.SSLWantWriteError)
+        super().__init__(sock, timeout)
+
+    def handshake(self) -> int:
+        import ssl
+
+        assert isinstance(self.sock, ssl.SSLSocket)
+        try:
+            self.sock.do_handshake()
+        except ssl.SSLWantReadError:
+            return READ
+        except ssl.SSLWantWriteError:
+            return WRITE
+        return 0
+
+
 def open_transport(sock: socket.socket, timeout: float, tls: ssl.SSLContext | None) -> Transport:
     """The transport for a freshly accepted socket (its TLS handshake still to do)."""
     if tls is not None:
-        wrapped = tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
-        return Polled(wrapped, timeout)
+        return Tls(tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), timeout)
     if _DONTWAIT:
         return KernelTimeouts(sock, timeout)
     return Polled(sock, timeout)
