@@ -28,6 +28,11 @@ Faults it survives:
   ``Timeouts.app`` seconds while requests wait, the engine logs where each thread is
   stuck and returns :data:`EXIT_STUCK`, so that the supervisor replaces the process.
 
+With ``max_requests`` (``--max-requests``), the request that reaches the count begins
+a drain (it and every response after it carry ``Connection: close``) and calls
+``on_retire``, so that the supervisor starts the replacement while this process
+finishes what it has.
+
 :meth:`Engine.drain` (SIGTERM, SIGINT, gunicorn's graceful stop) stops accepting,
 closes idle connections, lets requests in flight finish with ``Connection: close``
 and returns from :meth:`Engine.run` once they have, or after ``Timeouts.graceful``.
@@ -48,6 +53,7 @@ from queue import SimpleQueue
 from time import monotonic
 from typing import Any
 
+from wsgitypes.server.accesslog import AccessLog, AccessSink
 from wsgitypes.server.connection import RECV_SIZE, Connection, Next, Site
 from wsgitypes.server.environ import ConnectionInfo
 from wsgitypes.server.poller import READ, WRITE, Engine as PollerChoice, Poller, make_poller
@@ -89,9 +95,20 @@ class Engine:
         tls: ssl.SSLContext | None = None,
         forwarded: TrustedProxies | None = None,
         on_tick: Callable[[], object] | None = None,
+        access: AccessSink | None = AccessLog(),
+        debug: bool = False,
+        max_requests: int = 0,
+        on_retire: Callable[[], object] | None = None,
     ) -> None:
-        self.site = Site(app, limits, timeouts, errors, threading.Event(), forwarded)
+        self.site = Site(app, limits, timeouts, errors, threading.Event(), forwarded, access, debug,
+                         self._count_request if max_requests else None)
         self.tls = tls
+        self.max_requests = max_requests
+        """Requests this process serves before it retires (0: no limit)."""
+        self.on_retire = on_retire
+        """Called once when the ``max_requests``-th request begins (from a worker thread)."""
+        self._served = 0
+        self._served_lock = threading.Lock()
         self.listeners = {listener.fileno(): listener for listener in listeners}
         self.threads = threads
         self.multiprocess = multiprocess
@@ -119,6 +136,16 @@ class Engine:
         """Ask for a graceful stop; safe from a signal handler or another thread."""
         self.site.stopping.set()
         self._poller.wake()
+
+    def _count_request(self) -> None:
+        with self._served_lock:
+            self._served += 1
+            last = self._served == self.max_requests
+        if last:
+            log.info("request %d began (--max-requests): retiring this worker once it is done", self.max_requests)
+            if self.on_retire is not None:
+                self.on_retire()
+            self.drain()
 
     # --- the loop --------------------------------------------------------------------
 
