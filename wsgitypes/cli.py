@@ -194,6 +194,7 @@ def _serve_options(serve: _Parser) -> None:
     serve.add_argument("--threads", type=_positive, default=8, help="threads per worker (default: %(default)s)")
     serve.add_argument("--no-check", dest="check", action="store_false", help="do not check requests and responses against PEP 3333")
     serve.add_argument("--config", metavar="FILE", help="read settings from this TOML file (default: [tool.wsgitypes.serve] in ./pyproject.toml, if there)")
+    serve.add_argument("--print-config", action="store_true", help="print the settings in use, and where each came from, as TOML; then exit")
     serve.add_argument("--backlog", type=_positive, default=2048, help="listen backlog (default: %(default)s)")
     serve.add_argument("--script-name", default="", help="where the application is mounted, e.g. /app (default: the root)")
     serve.add_argument("--engine", default="auto", choices=["auto", "epoll", "selectors"], help="event loop: epoll (Linux) or the portable selectors one (default: %(default)s, epoll where there is one)")
@@ -250,6 +251,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if arguments.command == "probe":
             return _probe(arguments)
         settings, warnings = _serve_settings(parser, argv, os.environ)
+        if settings.print_config:
+            known = config.settings(parser.commands["serve"], ENV_PREFIX)
+            del known["print-config"], known["config"]
+            return 0 if _print_out(config.to_toml(config.Layered(vars(settings), settings.sources), known)) else _CLOSED_PIPE
         return _serve(settings, warnings)
     except UsageError as error:
         print(f"wsgitypes: {error}", file=sys.stderr)
@@ -299,7 +304,7 @@ def _serve_settings(parser: _Parser, argv: Sequence[str], environ: Any) -> tuple
                 file_values = config.from_table(table, file_source, known, refused=["config"])
     except config.ConfigError as error:
         raise UsageError(str(error)) from None
-    layered = config.layer(defaults, (file_values, file_source), (from_environ, "the environment"), (given, "the command line"))
+    layered = config.layer(defaults, (file_values, file_source), (from_environ, {setting.dest: setting.variable for setting in known.values()}), (given, "the command line"))
     arguments = layered.namespace()
     arguments.command = "serve"
     arguments.sources = layered.sources

@@ -26,13 +26,16 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-__all__ = ["ConfigError", "Layered", "Repeated", "Setting", "from_environ", "from_table", "given", "layer", "read_table", "settings"]
+__all__ = [
+    "ConfigError", "Layered", "Repeated", "Setting", "from_environ", "from_table", "given", "layer", "read_table", "settings", "to_toml",
+]
 
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
@@ -232,11 +235,38 @@ class Layered:
         return argparse.Namespace(**self.values)
 
 
-def layer(defaults: Mapping[str, object], *layers: tuple[Mapping[str, object], str]) -> Layered:
-    """``defaults`` overridden by each ``(values, source)`` in turn (the last wins)."""
+def layer(defaults: Mapping[str, object], *layers: tuple[Mapping[str, object], str | Mapping[str, str]]) -> Layered:
+    """``defaults`` overridden by each ``(values, source)`` in turn (the last wins); ``source``
+    names where the layer's values came from, or where each did (by dest)."""
     values, sources = dict(defaults), dict[str, str]()
     for layer_values, source in layers:
         for dest, value in layer_values.items():
             values[dest] = value
-            sources[dest] = source
+            sources[dest] = source if isinstance(source, str) else source[dest]
     return Layered(values, sources)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in cast(list[object], value)) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+def to_toml(layered: Layered, known: Mapping[str, Setting]) -> str:
+    """The settings in use as a TOML file would give them, each not at its default
+    followed by a comment naming where it came from (``--print-config``)."""
+    lines = []
+    for key, setting in known.items():
+        value = layered.values.get(setting.dest)
+        if setting.is_flag:
+            value = value == setting.action.const
+        source = layered.sources.get(setting.dest)
+        if value is None:
+            lines.append(f"# {key} is not set")
+            continue
+        lines.append(f"{key} = {_toml_value(value)}" + (f"  # from {source}" if source else ""))
+    return "\n".join(lines) + "\n"

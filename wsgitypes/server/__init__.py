@@ -149,7 +149,7 @@ def serve(
             log.warning("max_requests is ignored: recycling workers needs os.fork, which this system lacks")
         log.info(
             "serving %s on %s: %d worker%s x %d threads, PEP 3333 checks %s%s%s",
-            app if isinstance(app, str) else getattr(app, "__qualname__", type(app).__qualname__),
+            app if isinstance(app, str) else _name(app),
             ", ".join(_where(listener, url_scheme) for listener in listeners), workers, "s" * (workers > 1), threads, "on" if check else "off",
             f", max {max_requests} requests a worker" + (f" (+0..{max_requests_jitter})" if max_requests_jitter else "") if max_requests else "",
             ", reloading on changes" if reload else "",
@@ -206,6 +206,13 @@ def serve(
             listener.close()
     log.info("stopped")
     return status
+
+
+def _name(app: object) -> str:
+    """``module:qualname`` of an application (or of its class), as a MODULE:APP spec would name it."""
+    named = app if hasattr(app, "__qualname__") else type(app)
+    module = getattr(named, "__module__", None)
+    return f"{module}:{named.__qualname__}" if module else str(named.__qualname__)
 
 
 def _where(listener: socket.socket, url_scheme: str) -> str:

@@ -150,7 +150,7 @@ class Connection:
     """A client connection and its parser; see the module docstring."""
 
     __slots__ = ("transport", "sock", "fd", "peer", "site", "info", "parser", "busy", "waiting", "deadline", "body_clock",
-                 "outbox", "outbox_size", "close_after_flush", "flush_started", "flushed")
+                 "outbox", "outbox_size", "close_after_flush", "flush_started", "flushed", "requests_served")
 
     def __init__(self, transport: Transport, peer: str, site: Site, info: ConnectionInfo) -> None:
         self.transport = transport
@@ -174,6 +174,8 @@ class Connection:
         self.close_after_flush = False
         self.flush_started = 0.0
         self.flushed = 0
+        self.requests_served = 0
+        """Requests begun on this connection (none yet: a stop spares it a moment, see the engine's drain)."""
 
     # --- sending (worker threads; the loop flushes with flush_some) -----------------
 
@@ -321,6 +323,7 @@ class Connection:
         """Serve one request; True if the connection can carry another."""
         site = self.site
         started = monotonic()
+        self.requests_served += 1
         if site.on_request is not None:
             site.on_request()  # may begin a stop, which the response below then announces
         writer = ResponseWriter(request.method, request.version, request.keep_alive and not site.stopping.is_set())

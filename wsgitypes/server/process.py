@@ -301,6 +301,11 @@ def run_workers(
             if pid not in workers:
                 continue
             worker = workers.pop(pid)
+            try:
+                if _RETIRING in os.read(worker.heartbeat, 4096):  # said just before exiting, after the last select
+                    worker.retiring = True
+            except OSError:
+                pass
             os.close(worker.heartbeat)
             if stopping:
                 continue
