@@ -208,6 +208,7 @@ def from_table(table: Mapping[str, object], where: str, known: Mapping[str, Sett
 def from_environ(environ: Mapping[str, str], prefix: str, known: Mapping[str, Setting]) -> tuple[dict[str, object], list[str]]:
     """The values the environment gives, by option dest, and warnings about variables that look misspelt."""
     by_variable = {setting.variable: setting for setting in known.values()}
+    names = [variable.removeprefix(prefix) for variable in by_variable]  # (the shared prefix would make everything look alike)
     values: dict[str, object] = {}
     warnings: list[str] = []
     for variable, text in environ.items():
@@ -215,9 +216,9 @@ def from_environ(environ: Mapping[str, str], prefix: str, known: Mapping[str, Se
             continue
         setting = by_variable.get(variable)
         if setting is None:
-            hint = _suggestion(variable, list(by_variable))
-            if hint:
-                warnings.append(f"{variable} is not a setting{hint}; ignored")
+            close = difflib.get_close_matches(variable.removeprefix(prefix), names, n=1, cutoff=0.8)
+            if close:
+                warnings.append(f"{variable} is not a setting (did you mean {prefix}{close[0]}?); ignored")
             continue
         values[setting.dest] = _convert(setting, text, variable, from_text=True)
     return values, warnings
@@ -259,7 +260,7 @@ def _toml_value(value: object) -> str:
 def to_toml(layered: Layered, known: Mapping[str, Setting]) -> str:
     """The settings in use as a TOML file would give them, each not at its default
     followed by a comment naming where it came from (``--print-config``)."""
-    lines = []
+    lines: list[str] = []
     for key, setting in known.items():
         value = layered.values.get(setting.dest)
         if setting.is_flag:

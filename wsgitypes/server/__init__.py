@@ -209,10 +209,11 @@ def serve(
 
 
 def _name(app: object) -> str:
-    """``module:qualname`` of an application (or of its class), as a MODULE:APP spec would name it."""
-    named = app if hasattr(app, "__qualname__") else type(app)
-    module = getattr(named, "__module__", None)
-    return f"{module}:{named.__qualname__}" if module else str(named.__qualname__)
+    """A function's ``module:qualname``, as a MODULE:APP spec names it; another callable's class name."""
+    if not hasattr(app, "__qualname__"):
+        return type(app).__qualname__
+    module, qualname = getattr(app, "__module__", None), str(getattr(app, "__qualname__", ""))
+    return f"{module}:{qualname}" if module else qualname
 
 
 def _where(listener: socket.socket, url_scheme: str) -> str:
