@@ -25,11 +25,13 @@ def _tcp_only(name: str, at: Address) -> None:
 
 
 def ours(app: str | None = None, *options: str) -> Command:
-    """``python -m wsgitypes serve [APP]``: our server (its demo application without ``app``)."""
+    """``python -m wsgitypes serve [APP] --bind ADDRESS``: our server (its demo application without
+    ``app``).  More ``--bind`` options in ``options`` add listeners; as a command-line
+    ``--bind``, the address replaces any ``bind`` a config file gives."""
 
     def argv(at: Address) -> list[str]:
-        where = ["--host", f"unix:{at.path}"] if at.path else ["--host", at.host, "--port", str(at.port)]
-        return [PYTHON, "-m", "wsgitypes", "serve", *([app] if app else []), *where, *options]
+        bind = f"unix:{at.path}" if at.path else at.netloc
+        return [PYTHON, "-m", "wsgitypes", "serve", *([app] if app else []), "--bind", bind, *options]
 
     return argv
 

@@ -34,7 +34,10 @@ ALLOWED: dict[str, set[str]] = {
     "wsgitypes.probe.": {"wsgitypes.types", "wsgitypes.rules", "wsgitypes.streams", "wsgitypes.cli", "wsgitypes.probe."},
     "wsgitypes.gunicorn": {"wsgitypes.types", "wsgitypes.validate", "wsgitypes.server."},
     "wsgitypes.pytest": {"wsgitypes.types", "wsgitypes.rules", "wsgitypes.validate"},
-    "wsgitypes.cli": {"wsgitypes.types", "wsgitypes.rules", "wsgitypes.server.", "wsgitypes.probe."},
+    # the command line: its version from the package, its settings' other sources from wsgitypes.config
+    "wsgitypes.cli": {"wsgitypes", "wsgitypes.config", "wsgitypes.types", "wsgitypes.rules", "wsgitypes.server.", "wsgitypes.probe."},
+    # settings from a TOML file and the environment, for any argparse parser: the standard library only
+    "wsgitypes.config": set(),
     "wsgitypes.__main__": {"wsgitypes.cli"},
 }
 SANS_IO = {"wsgitypes.server.request", "wsgitypes.server.chunked", "wsgitypes.server.response", "wsgitypes.server.settings"}
@@ -43,6 +46,7 @@ IO_MODULES = {"socket", "select", "selectors", "threading", "os", "ssl", "subpro
 OWN_GRAMMARS = {
     "wsgitypes.server.request": "RFC 9112 request-target and Host syntax, which only the server's parser checks",
     "wsgitypes.server.chunked": "RFC 9112 §7.1 chunked-coding grammar, which only the server's parser checks",
+    "wsgitypes.server.accesslog": "the access-log format's %(atom)s fields and the characters a log line escapes, not a rule",
     "wsgitypes.rules": "the catalogue itself",
     "wsgitypes.probe.app": "the probe's own query parameters (tokens, events), not a rule",
     "wsgitypes.server.proxy": "RFC 7239 Forwarded syntax, which only the server reads",

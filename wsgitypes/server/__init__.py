@@ -20,25 +20,42 @@ out).  Around it: :mod:`~wsgitypes.server.environ` and
 :mod:`~wsgitypes.server.connection` (one connection, in a worker thread),
 :mod:`~wsgitypes.server.engine` (one process: event loop and threads, over
 :mod:`~wsgitypes.server.poller`), :mod:`~wsgitypes.server.process` (listening,
-supervisor and workers, signals).  Every limit and timeout is in
+supervisor and workers, signals), :mod:`~wsgitypes.server.loader` (``MODULE:APP``),
+:mod:`~wsgitypes.server.reloader` (``--reload``).  Every limit and timeout is in
 :mod:`~wsgitypes.server.settings`.  Logs go to the ``wsgitypes.server`` logger, and
-the access log (Common Log Format) to ``wsgitypes.access`` at INFO.
+the access log (:mod:`~wsgitypes.server.accesslog`; Common Log Format unless another
+is asked for) to ``wsgitypes.access`` at INFO; with ``debug`` a 500 explains itself
+(:mod:`~wsgitypes.server.devpage`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import random
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from wsgitypes.rules import check_script_name
+from wsgitypes.server import reloader
+from wsgitypes.server.accesslog import COMMON, AccessLog
 from wsgitypes.server.connection import ClientDisconnected
 from wsgitypes.server.engine import Engine
+from wsgitypes.server.loader import LoadError, check_spec, load_app, unloadable
 from wsgitypes.server.poller import Engine as EngineChoice
-from wsgitypes.server.process import Heartbeat, ListenError, can_fork, listen, on_stop_signals, run_workers, show_address
+from wsgitypes.server.process import (
+    DEFAULT_PORT,
+    Heartbeat,
+    ListenError,
+    can_fork,
+    listen,
+    on_stop_signals,
+    parse_bind,
+    run_workers,
+    show_address,
+)
 from wsgitypes.server.proxy import DEFAULT_TRUSTED, TrustedProxies
 from wsgitypes.server.settings import Limits, Timeouts
 from wsgitypes.server.streams import FileWrapper
@@ -48,16 +65,17 @@ from wsgitypes.validate import validator
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["ClientDisconnected", "FileWrapper", "Limits", "ListenError", "Timeouts", "serve", "tls_context"]
+__all__ = ["ClientDisconnected", "FileWrapper", "Limits", "ListenError", "LoadError", "Timeouts", "serve", "tls_context"]
 
 log = logging.getLogger("wsgitypes.server")
 
 
 def serve(
-    app: WSGIApplication,
-    host: str = "127.0.0.1",
-    port: int = 8000,
+    app: WSGIApplication | str,
+    host: str | None = None,
+    port: int | None = None,
     *,
+    bind: Sequence[str] = (),
     workers: int = 1,
     threads: int = 8,
     check: bool = True,
@@ -69,47 +87,97 @@ def serve(
     engine: EngineChoice = "auto",
     tls: ssl.SSLContext | None = None,
     forwarded_allow_ips: str | None = DEFAULT_TRUSTED,
+    max_requests: int = 0,
+    max_requests_jitter: int = 0,
+    reload: bool = False,
+    reload_dirs: Sequence[str] = (),
+    debug: bool = False,
+    access_log_format: str = COMMON,
     on_listening: Callable[[socket.socket], object] | None = None,
 ) -> int:
     """Serve ``app`` until SIGTERM or SIGINT, then finish the requests in flight; the exit status.
 
-    ``host`` may be ``unix:/path`` for a Unix socket.  ``workers`` processes each
-    run ``threads`` threads, under a supervisor process that replaces any that die;
+    ``app`` is the application, or a ``MODULE:APP`` spec that each worker loads
+    itself (required by ``reload``).  The server listens on every ``bind`` address
+    (``HOST:PORT``, ``[IPV6]:PORT``, ``unix:PATH``) and on ``host``:``port`` when
+    either is given or ``bind`` is empty (127.0.0.1:8000 by default; ``host`` may be
+    ``unix:/path``).  ``workers`` processes each run ``threads`` threads, under a
+    supervisor process that replaces any that die; each worker retires after
+    ``max_requests`` requests plus up to ``max_requests_jitter`` more (0: never), its
+    replacement started as it drains.  ``reload`` restarts the workers when a Python
+    file under ``reload_dirs`` (default: the working directory) changes.
     ``script_name`` is where the application is mounted (requests outside it get an
     empty SCRIPT_NAME).  ``engine`` picks the event loop: epoll, or the portable
     selectors one.  ``tls`` (see :func:`tls_context`) serves HTTPS, and makes
     ``wsgi.url_scheme`` ``https``.  ``forwarded_allow_ips`` names the proxies whose
     forwarding headers count (:mod:`~wsgitypes.server.proxy`; None: nobody's).
-    ``on_listening`` is called with the listening socket before any request is served
-    (to learn the port when ``port`` is 0).  Raises :class:`ListenError` when the
-    address is unusable, ValueError for a bad ``forwarded_allow_ips``.
+    ``debug`` puts the reason for a 500 in its body.
+    ``access_log_format`` is a :mod:`~wsgitypes.server.accesslog` format (or
+    ``"combined"``).  ``on_listening`` is called with each listening socket before any
+    request is served (to learn the port when it is 0).  Raises :class:`ListenError`
+    when an address is unusable, :class:`LoadError` when a spec cannot be loaded
+    (without ``reload``), ValueError for a bad ``bind`` or ``forwarded_allow_ips``.
     """
     if workers < 1 or threads < 1:
         raise ValueError(f"workers and threads must be at least 1, got {workers} and {threads}")
+    if max_requests < 0 or max_requests_jitter < 0:
+        raise ValueError(f"max_requests and max_requests_jitter cannot be negative, got {max_requests} and {max_requests_jitter}")
     if (problem := check_script_name(script_name)) is not None:
         raise ValueError(f"script_name: {problem}")
     forwarded = TrustedProxies.parse(forwarded_allow_ips) if forwarded_allow_ips is not None else None
     if tls is not None and url_scheme == "http":
         url_scheme = "https"
-    served = validator(app) if check else app
-    listener = listen(host, port, backlog)
+    access = AccessLog(access_log_format)
+    supervised = can_fork()
+    if reload:
+        if not isinstance(app, str):
+            raise ValueError("reload needs the application as a MODULE:APP spec, which each worker loads anew")
+        if not supervised:
+            raise ValueError("reload needs os.fork, which this system lacks")
+        if not reloader.available():
+            raise ImportError("reload needs watchfiles: pip install 'wsgitypes[reload]'")
+        check_spec(app)
+        sys.dont_write_bytecode = True  # a module rewritten within a second to the same size would pass a stale .pyc's check
+    elif isinstance(app, str):
+        app = load_app(app)
+    addresses = [parse_bind(address) for address in bind]
+    if host is not None or port is not None or not addresses:
+        addresses.append((host or "127.0.0.1", DEFAULT_PORT if port is None else port))
+    listeners: list[socket.socket] = []
     status = 0
     try:
-        address = listener.getsockname()
-        where = f"unix:{address}" if listener.family == socket.AF_UNIX else f"{url_scheme}://{show_address(address[0], address[1])}"
+        for address_host, address_port in addresses:
+            listeners.append(listen(address_host, address_port, backlog))
+        if max_requests and not supervised:
+            log.warning("max_requests is ignored: recycling workers needs os.fork, which this system lacks")
         log.info(
-            "serving %s on %s: %d worker%s x %d threads, PEP 3333 checks %s",
-            getattr(app, "__qualname__", type(app).__qualname__), where, workers, "s" * (workers > 1), threads, "on" if check else "off",
+            "serving %s on %s: %d worker%s x %d threads, PEP 3333 checks %s%s%s",
+            app if isinstance(app, str) else _name(app),
+            ", ".join(_where(listener, url_scheme) for listener in listeners), workers, "s" * (workers > 1), threads, "on" if check else "off",
+            f", max {max_requests} requests a worker" + (f" (+0..{max_requests_jitter})" if max_requests_jitter else "") if max_requests else "",
+            ", reloading on changes" if reload else "",
         )
+        if debug:
+            log.warning("debug mode: a 500 shows its traceback to the client; never run so in production")
         if on_listening is not None:
-            on_listening(listener)
-        supervised = can_fork()
+            for listener in listeners:
+                on_listening(listener)
 
         def run_engine(heartbeat: Heartbeat | None = None) -> int:
+            application: WSGIApplication
+            if isinstance(app, str):
+                try:
+                    application = load_app(app)
+                except LoadError as error:
+                    log.error("%s; every request gets this error until the next change", error, exc_info=error.__cause__)
+                    application = unloadable(error)
+            else:
+                application = app
+            limit = max_requests + random.randint(0, max_requests_jitter) if max_requests and supervised else 0
             engine_ = Engine(
-                served, [listener], threads=threads, limits=limits, timeouts=timeouts, errors=sys.stderr,
-                multiprocess=workers > 1, script_name=script_name, url_scheme=url_scheme, poller=engine,
-                tls=tls, forwarded=forwarded,
+                validator(application) if check else application, listeners, threads=threads, limits=limits, timeouts=timeouts,
+                errors=sys.stderr, multiprocess=workers > 1, script_name=script_name, url_scheme=url_scheme, poller=engine,
+                tls=tls, forwarded=forwarded, access=access, debug=debug, max_requests=limit, on_retire=heartbeat.retire if heartbeat is not None else None,
             )
             on_stop_signals(engine_.drain)
             if supervised:
@@ -124,14 +192,36 @@ def serve(
                 engine_.on_tick = tick
             return engine_.run()
 
+        def close_listeners() -> None:
+            for listener in listeners:
+                listener.close()
+
         if supervised:
-            run_workers(workers, run_engine, timeouts.graceful, on_stop=listener.close, silence_limit=timeouts.app)
+            directories = list(reload_dirs) or [os.getcwd()]
+            run_workers(
+                workers, run_engine, timeouts.graceful, on_stop=close_listeners, silence_limit=timeouts.app,
+                watcher=(lambda notify: reloader.watch(directories, notify)) if reload else None,
+            )
         else:
             status = run_engine()
     finally:
-        listener.close()
+        for listener in listeners:
+            listener.close()
     log.info("stopped")
     return status
+
+
+def _name(app: object) -> str:
+    """A function's ``module:qualname``, as a MODULE:APP spec names it; another callable's class name."""
+    if not hasattr(app, "__qualname__"):
+        return type(app).__qualname__
+    module, qualname = getattr(app, "__module__", None), str(getattr(app, "__qualname__", ""))
+    return f"{module}:{qualname}" if module else qualname
+
+
+def _where(listener: socket.socket, url_scheme: str) -> str:
+    address = listener.getsockname()
+    return f"unix:{address}" if listener.family == socket.AF_UNIX else f"{url_scheme}://{show_address(address[0], address[1])}"
 
 
 def tls_context(certfile: str, keyfile: str | None = None, ca_certs: str | None = None, *, require_client_cert: bool = True) -> ssl.SSLContext:

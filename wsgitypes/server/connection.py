@@ -39,11 +39,13 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
-from time import monotonic, strftime
+from time import monotonic
 from typing import Any, Literal
 
 from wsgitypes import rules
 from wsgitypes.rules import WSGIViolation
+from wsgitypes.server.accesslog import AccessRecord, AccessSink
+from wsgitypes.server.devpage import debug_response
 from wsgitypes.server.environ import ConnectionInfo, make_environ
 from wsgitypes.server.request import BadRequest, Request, RequestParser
 from wsgitypes.server.response import CONTINUE, ResponseWriter, error_response
@@ -56,7 +58,6 @@ from wsgitypes.types import ErrorStream, OptExcInfo, ResponseHeaders, WriteCalla
 __all__ = ["HANDOFF_LIMIT", "RECV_SIZE", "ClientDisconnected", "Connection", "Next", "Responder", "Site"]
 
 error_log = logging.getLogger("wsgitypes.server")
-access_log = logging.getLogger("wsgitypes.access")
 
 RECV_SIZE = 65536
 HANDOFF_LIMIT = 4 << 20
@@ -89,6 +90,12 @@ class Site:
     """Set when a graceful stop begins: responses from then on close their connection."""
     forwarded: TrustedProxies | None = None
     """Whose forwarding headers count (:mod:`~wsgitypes.server.proxy`); None: nobody's."""
+    access: AccessSink | None = None
+    """Where each request's access-log record goes."""
+    debug: bool = False
+    """Explain a 500 in its body (:mod:`~wsgitypes.server.devpage`); for development only."""
+    on_request: Callable[[], object] | None = None
+    """Called (from a worker thread) as each request begins: the engine counts them for ``--max-requests``."""
 
 
 class Responder:
@@ -144,7 +151,7 @@ class Connection:
     """A client connection and its parser; see the module docstring."""
 
     __slots__ = ("transport", "sock", "fd", "client", "peer", "site", "info", "parser", "busy", "waiting", "deadline", "body_clock",
-                 "outbox", "outbox_size", "close_after_flush", "flush_started", "flushed")
+                 "outbox", "outbox_size", "close_after_flush", "flush_started", "flushed", "requests_served")
 
     def __init__(self, transport: Transport, client: tuple[str, str], site: Site, info: ConnectionInfo) -> None:
         self.transport = transport
@@ -170,6 +177,8 @@ class Connection:
         self.close_after_flush = False
         self.flush_started = 0.0
         self.flushed = 0
+        self.requests_served = 0
+        """Requests begun on this connection (none yet: a stop spares it a moment, see the engine's drain)."""
 
     # --- sending (worker threads; the loop flushes with flush_some) -----------------
 
@@ -335,6 +344,10 @@ class Connection:
     def serve(self, request: Request) -> bool:
         """Serve one request; True if the connection can carry another."""
         site = self.site
+        started = monotonic()
+        self.requests_served += 1
+        if site.on_request is not None:
+            site.on_request()  # may begin a stop, which the response below then announces
         writer = ResponseWriter(request.method, request.version, request.keep_alive and not site.stopping.is_set())
         if request.path == b"*":  # OPTIONS * asks about the server, not about a resource
             self.send(writer.head("200 OK", [("Content-Length", "0")]), writer.end())
@@ -361,14 +374,15 @@ class Connection:
                 self.refuse(error, request.method)
             return False
         except Exception as error:
-            self.failed(request, responder, error)
+            if self.failed(request, responder, error) and site.access is not None and site.access.enabled():
+                site.access(self._record(request, environ, "500", 0, started, []))
             return False
         if writer.overrun:
             error_log.error("%s %s: the application sent more than its Content-Length; response cut short", request.method, _target(request))
         elif writer.short:
             error_log.error("%s %s: the application sent %d bytes fewer than its Content-Length", request.method, _target(request), writer.short)
-        if access_log.isEnabledFor(logging.INFO):
-            self.log_access(request, writer.status, writer.sent)
+        if site.access is not None and site.access.enabled():
+            site.access(self._record(request, environ, writer.status[:3], writer.sent, started, responder.headers))
         return writer.keep_alive and self.skip_unread_body(request)
 
     def send_result(self, result: Iterable[bytes], responder: Responder) -> None:
@@ -408,17 +422,21 @@ class Connection:
         writer.sent_file(self.send_file(filelike, offset, count) if count else 0)
         return True
 
-    def failed(self, request: Request, responder: Responder, error: Exception) -> None:
-        """The application raised: 500 if nothing was sent yet; the connection closes."""
+    def failed(self, request: Request, responder: Responder, error: Exception) -> bool:
+        """The application raised: 500 if nothing was sent yet (True then); the connection closes."""
         if isinstance(error, WSGIViolation):
             error_log.error("%s %s broke rule %s", request.method, _target(request), error.rule.id, exc_info=error)
         else:
             error_log.error("%s %s failed", request.method, _target(request), exc_info=error)
         self.close_after_flush = True
-        if not responder.head_sent:
+        if responder.head_sent:
+            return False
+        if self.site.debug:
+            accept = b",".join(value for name, value in request.headers if name.lower() == b"accept").decode("latin-1")
+            self.send(debug_response(error, request.method, request.target.decode("latin-1"), accept))
+        else:
             self.send(error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "the application failed; see the server's error log", request.method))
-            if access_log.isEnabledFor(logging.INFO):
-                self.log_access(request, "500", 0)
+        return True
 
     def skip_unread_body(self, request: Request) -> bool:
         """Read past what the application left of the body; False if too much is left."""
@@ -438,18 +456,10 @@ class Connection:
         body.clear()
         return True
 
-    def log_access(self, request: Request, status: str, sent: int) -> None:
-        """One line in the Common Log Format."""
-        access_log.info(
-            '%s - - [%s] "%s %s HTTP/%s" %s %s',
-            self.peer,
-            strftime("%d/%b/%Y:%H:%M:%S %z"),
-            request.method,
-            request.target.decode("latin-1"),
-            request.version,
-            status[:3],
-            sent or "-",
-        )
+    def _record(self, request: Request, environ: dict[str, Any], status: str, sent: int, started: float,
+                response_headers: ResponseHeaders) -> AccessRecord:
+        return AccessRecord(self.peer, request.method, request.target.decode("latin-1"), request.version, status, sent,
+                            monotonic() - started, request.headers, response_headers, environ)
 
 
 def _target(request: Request) -> str:

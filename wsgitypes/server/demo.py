@@ -8,7 +8,9 @@ typed with the wsgitypes protocols:
 * ``/stream``  a generator body, sent chunked because it has no Content-Length;
 * ``/write``   the legacy ``write()`` callable;
 * ``/broken``  an application that breaks a rule (a status without a reason
-  phrase): with checks on, the server answers 500 and logs the WSGIViolation.
+  phrase): with checks on, the server answers 500 and logs the WSGIViolation; run
+  with ``--debug`` and the 500 page itself names the rule, shows what PEP 3333 asks
+  and where the application broke it.
 
 Browsers get HTML; ``curl`` and other clients that do not ask for it get text.
 """
@@ -29,7 +31,7 @@ _PAGES = {
     "/echo": "POST a body: read from wsgi.input",
     "/stream": "a generator body, sent chunked",
     "/write": "the write() callable",
-    "/broken": "an application that breaks a rule",
+    "/broken": "an application that breaks a rule (start with --debug to see which in the 500 page)",
 }
 
 
@@ -49,7 +51,7 @@ def app(environ: WSGIEnvironment, start_response: StartResponse, /) -> Iterator[
         return []
     if path == "/broken":
         start_response("200", [("Content-Type", "text/plain")])  # no reason phrase: rule status-format
-        return [b"With --no-check this goes out; with checks on the server answers 500.\n"]
+        return [b"With --no-check this goes out; with checks on the server answers 500 (with --debug, naming the rule).\n"]
     if path != "/":
         start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
         return [f"No page {path!r} here. Pages: {', '.join(_PAGES)}\n".encode()]

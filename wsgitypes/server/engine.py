@@ -28,6 +28,11 @@ Faults it survives:
   ``Timeouts.app`` seconds while requests wait, the engine logs where each thread is
   stuck and returns :data:`EXIT_STUCK`, so that the supervisor replaces the process.
 
+With ``max_requests`` (``--max-requests``), the request that reaches the count begins
+a drain (it and every response after it carry ``Connection: close``) and calls
+``on_retire``, so that the supervisor starts the replacement while this process
+finishes what it has.
+
 :meth:`Engine.drain` (SIGTERM, SIGINT, gunicorn's graceful stop) stops accepting,
 closes idle connections, lets requests in flight finish with ``Connection: close``
 and returns from :meth:`Engine.run` once they have, or after ``Timeouts.graceful``.
@@ -47,6 +52,7 @@ from queue import SimpleQueue
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
+from wsgitypes.server.accesslog import AccessLog, AccessSink
 from wsgitypes.server.connection import RECV_SIZE, Connection, Next, Site
 from wsgitypes.server.environ import ConnectionInfo
 from wsgitypes.server.poller import READ, WRITE, Engine as PollerChoice, Poller, make_poller
@@ -70,6 +76,7 @@ EXIT_STUCK = 3
 _STOP = None  # put on the work queue once per thread to end it
 _OUT_OF_RESOURCES = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 _BACKOFF_FIRST, _BACKOFF_MAX = 0.05, 2.0
+_FRESH_GRACE = 2.0  # when a drain begins, how long a connection without a request yet may take to send one
 
 
 class Engine:
@@ -91,9 +98,20 @@ class Engine:
         tls: ssl.SSLContext | None = None,
         forwarded: TrustedProxies | None = None,
         on_tick: Callable[[], object] | None = None,
+        access: AccessSink | None = AccessLog(),
+        debug: bool = False,
+        max_requests: int = 0,
+        on_retire: Callable[[], object] | None = None,
     ) -> None:
-        self.site = Site(app, limits, timeouts, errors, threading.Event(), forwarded)
+        self.site = Site(app, limits, timeouts, errors, threading.Event(), forwarded, access, debug,
+                         self._count_request if max_requests else None)
         self.tls = tls
+        self.max_requests = max_requests
+        """Requests this process serves before it retires (0: no limit)."""
+        self.on_retire = on_retire
+        """Called once when the ``max_requests``-th request begins (from a worker thread)."""
+        self._served = 0
+        self._served_lock = threading.Lock()
         self.listeners = {listener.fileno(): listener for listener in listeners}
         self.threads = threads
         self.multiprocess = multiprocess
@@ -122,6 +140,18 @@ class Engine:
         self.site.stopping.set()
         self._poller.wake()
 
+    def _count_request(self) -> None:
+        with self._served_lock:
+            self._served += 1
+            last = self._served == self.max_requests
+            if last:
+                self.site.stopping.set()  # at once: no connection is accepted from here on, however long the rest takes
+        if last:
+            self.drain()
+            if self.on_retire is not None:
+                self.on_retire()
+            log.info("request %d began (--max-requests): retiring this worker once it is done", self.max_requests)
+
     # --- the loop --------------------------------------------------------------------
 
     def run(self) -> int:
@@ -135,6 +165,7 @@ class Engine:
             worker.start()
         listeners, connections = self.listeners, self._connections
         deadline = None
+        spare_fresh_until = 0.0
         next_sweep = monotonic() + 1.0
         outcome = 0
         try:
@@ -159,8 +190,9 @@ class Engine:
                 if self.draining:
                     if deadline is None:
                         deadline = now + self.site.timeouts.graceful
+                        spare_fresh_until = now + _FRESH_GRACE
                         self._stop_accepting()
-                    busy = self._close_idle()
+                    busy = self._close_idle(spare_fresh_until)
                     if not busy or now > deadline:
                         break
                 if now >= next_sweep:
@@ -185,11 +217,21 @@ class Engine:
             self._poller.forget(descriptor)
             listener.close()  # new connections are refused (once every process has closed its copy)
 
-    def _close_idle(self) -> int:
-        """Close the connections no thread is serving (draining); returns how many are busy."""
+    def _close_idle(self, spare_fresh_until: float = 0.0) -> int:
+        """Close the connections no thread is serving (draining); returns how many are busy.
+
+        Until ``spare_fresh_until``, a connection that has carried no request yet, or is
+        in the middle of its first head, is spared and counted busy: it was accepted
+        just before the stop and its request is on the way (closing it would fail a
+        request the client had every reason to send).  An idle keep-alive connection is
+        closed at once, which RFC 9112 §9.3.1 lets a client retry on a new one.
+        """
         busy = 0
+        fresh_spared = monotonic() < spare_fresh_until
         for connection in list(self._connections.values()):
             if connection.busy:
+                busy += 1
+            elif fresh_spared and not connection.requests_served and not connection.outbox:
                 busy += 1
             elif not connection.parser.mid_head and not connection.outbox:
                 self._close(connection)
@@ -198,6 +240,8 @@ class Engine:
     # --- accepting ---------------------------------------------------------------------
 
     def _accept(self, listener: socket.socket) -> None:
+        if self.draining:
+            return  # the listeners close at the end of this turn of the loop; other processes take what waits
         for _ in range(64):  # bounded, so one busy listener cannot starve the rest of the loop
             try:
                 sock, address = listener.accept()

@@ -1,10 +1,17 @@
 """Listening sockets and worker processes (pre-fork), with graceful stops.
 
-The calling process becomes a supervisor: it opens the listening socket, forks the
-workers (which inherit it and share the kernel's accept queue), restarts any that
+The calling process becomes a supervisor: it opens the listening sockets, forks the
+workers (which inherit them and share the kernel's accept queues), restarts any that
 die, and on SIGTERM or SIGINT passes the stop on and waits for each worker to finish
 the requests it has in flight.  Where there is no ``fork`` (Windows), the one worker
 runs in the calling process.
+
+A worker may *retire* (``--max-requests``): it says so through its heartbeat pipe,
+stops accepting and finishes what it has, while the supervisor starts its
+replacement at once.  Connections that arrive meanwhile wait in the accept queue,
+which stays open in the supervisor, so none is refused.  A reload (``--reload``)
+retires every worker the same way when the file watcher, a child process of its own,
+reports a change.
 
 The supervisor never gives up on its own: a worker that dies is replaced, at once the
 first time and with a back-off that doubles up to :data:`RESPAWN_BACKOFF_MAX` seconds
@@ -30,12 +37,17 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-__all__ = ["RESPAWN_BACKOFF_MAX", "Heartbeat", "ListenError", "can_fork", "listen", "on_stop_signals", "run_workers", "show_address"]
+__all__ = [
+    "DEFAULT_PORT", "RESPAWN_BACKOFF_MAX", "Heartbeat", "ListenError", "can_fork", "listen", "on_stop_signals", "parse_bind",
+    "run_workers", "show_address",
+]
 
 log = logging.getLogger("wsgitypes.server")
 
 RESPAWN_BACKOFF_MAX = 10.0
 _YOUNG = 5.0  # a worker that dies sooner than this after it started counts toward the back-off
+DEFAULT_PORT = 8000
+_BEAT, _RETIRING = b".", b"r"  # what a worker writes to its heartbeat pipe
 
 
 class ListenError(OSError):
@@ -67,6 +79,33 @@ def listen(host: str, port: int, backlog: int) -> socket.socket:
     return sock
 
 
+def parse_bind(text: str) -> tuple[str, int]:
+    """A ``--bind`` address as ``(host, port)``; ``ValueError`` saying what is wrong.
+
+    ``HOST:PORT``, ``[IPV6]:PORT``, ``HOST`` (port 8000), ``:PORT`` (every IPv4
+    interface, as gunicorn reads it) or ``unix:PATH`` (returned as the host, port 0).
+    """
+    if text.startswith("unix:"):
+        if not text[len("unix:") :]:
+            raise ValueError(f"{text!r} has no path (unix:/run/app.sock, say)")
+        return text, 0
+    if text.startswith("["):
+        host, closed, rest = text[1:].partition("]")
+        if not closed or not host or (rest and not rest.startswith(":")):
+            raise ValueError(f"{text!r} is not [IPV6]:PORT")
+        port_text = rest[1:] if rest else None
+    elif text.count(":") > 1:
+        raise ValueError(f"{text!r}: put an IPv6 address in brackets, as in [::1]:8000")
+    else:
+        host, colon, port_text_ = text.partition(":")
+        host, port_text = host or "0.0.0.0", port_text_ if colon else None
+    if port_text is None:
+        return host, DEFAULT_PORT
+    if not (port_text.isdigit() and port_text.isascii()) or int(port_text) > 65535:
+        raise ValueError(f"{text!r} has no valid port (0 to 65535)")
+    return host, int(port_text)
+
+
 def show_address(host: str, port: int) -> str:
     """``host:port``, with an IPv6 host in brackets."""
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -87,7 +126,8 @@ def on_stop_signals(handler: Callable[[], object]) -> None:
 
 
 class Heartbeat:
-    """A worker's side of its heartbeat pipe: :meth:`beat` at most once a second, never waiting."""
+    """A worker's side of its heartbeat pipe: :meth:`beat` at most once a second, never waiting;
+    :meth:`retire` to say it is stopping and wants a replacement now."""
 
     __slots__ = ("_fd", "_last")
 
@@ -99,10 +139,17 @@ class Heartbeat:
         now = time.monotonic()
         if now - self._last >= 1.0:
             self._last = now
-            try:
-                os.write(self._fd, b".")
-            except OSError:
-                pass  # a full pipe (the supervisor is busy) or a gone one: nothing to do here
+            self._send(_BEAT)
+
+    def retire(self) -> None:
+        """Ask for a replacement (safe from any thread): this worker is draining and will exit."""
+        self._send(_RETIRING)
+
+    def _send(self, message: bytes) -> None:
+        try:
+            os.write(self._fd, message)
+        except OSError:
+            pass  # a full pipe (the supervisor is busy) or a gone one: nothing to do here
 
 
 @dataclass
@@ -111,6 +158,7 @@ class _Worker:
     heartbeat: int  # the supervisor's end of the pipe
     started: float
     last_beat: float
+    retiring: bool = False  # draining; its replacement is started already
 
 
 def run_workers(
@@ -119,12 +167,16 @@ def run_workers(
     graceful: float,
     on_stop: Callable[[], object],
     silence_limit: float = 0.0,
+    watcher: Callable[[int], object] | None = None,
 ) -> None:
     """Fork ``count`` workers running ``run_worker`` and supervise them until a stop signal.
 
     ``run_worker`` returns the worker's exit status.  ``on_stop`` runs in the
-    supervisor when the stop begins (to close its listening socket).  A worker whose
+    supervisor when the stop begins (to close its listening sockets).  A worker whose
     heartbeat is silent for ``silence_limit`` seconds is killed (0: never).
+    ``watcher``, when given, runs in a child process of its own with the write end of
+    a pipe: each byte written there retires every worker and starts fresh ones (a
+    reload).  A worker that retires (:meth:`Heartbeat.retire`) is replaced at once.
     """
     stopping = False
 
@@ -141,36 +193,63 @@ def run_workers(
     workers: dict[int, _Worker] = {}
     young_deaths = 0
     next_spawn = 0.0
+    watching: tuple[int, int] | None = None  # the watcher's pid and the read end of its pipe
+    next_watcher = 0.0
 
-    def spawn() -> None:
-        gc.freeze()  # what the supervisor built is never collected in a worker: its pages stay shared (no COW)
+    def fork_child(body: Callable[[int], int]) -> tuple[int, int]:
+        """Fork a child running ``body(write end of a new pipe)``; its pid and the read end."""
+        gc.freeze()  # what the supervisor built is never collected in a child: its pages stay shared (no COW)
         reader, writer = os.pipe()
         os.set_blocking(writer, False)
         pid = os.fork()
         if pid == 0:
             os.close(reader)
             signal.set_wakeup_fd(-1)
-            for fd in (wake_reader, wake_writer, *(other.heartbeat for other in workers.values())):
+            inherited = [wake_reader, wake_writer, *(other.heartbeat for other in workers.values())]
+            for fd in inherited + ([watching[1]] if watching else []):
                 os.close(fd)
             code = 1
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
-                code = run_worker(Heartbeat(writer))
+                code = body(writer)
             except BaseException:
-                log.exception("worker %d failed", os.getpid())
+                log.exception("process %d failed", os.getpid())
             finally:
                 logging.shutdown()
                 sys.stdout.flush()
                 sys.stderr.flush()
                 os._exit(code)
         os.close(writer)
+        return pid, reader
+
+    def spawn() -> None:
+        pid, reader = fork_child(lambda writer: run_worker(Heartbeat(writer)))
         now = time.monotonic()
         workers[pid] = _Worker(pid, reader, now, now)
 
+    def start_watcher(writer: int) -> int:
+        assert watcher is not None
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the supervisor, which stops the watcher
+        watcher(writer)
+        return 0
+
+    def retire_all() -> None:
+        for worker in workers.values():
+            if not worker.retiring:
+                worker.retiring = True
+                _signal(worker.pid, signal.SIGTERM)
+
     while not stopping:
         now = time.monotonic()
-        if len(workers) < count and now >= next_spawn:
+        if watcher is not None and watching is None and now >= next_watcher:
+            try:
+                watching = fork_child(start_watcher)
+            except OSError as error:
+                log.error("cannot start the file watcher (%s); retrying", error.strerror)
+                next_watcher = now + RESPAWN_BACKOFF_MAX / 2
+        active = sum(not worker.retiring for worker in workers.values())
+        if active < count and now >= next_spawn:
             try:
                 spawn()
             except OSError as error:  # out of processes or memory: try again later
@@ -178,9 +257,10 @@ def run_workers(
                 next_spawn = now + RESPAWN_BACKOFF_MAX / 2
             continue
         pipes = {worker.heartbeat: worker for worker in workers.values()}
-        wait = 0.5 if len(workers) == count else max(0.01, min(0.5, next_spawn - now))
+        wait = 0.5 if active == count else max(0.01, min(0.5, next_spawn - now))
+        watched: list[int] = [*pipes, wake_reader, *([watching[1]] if watching else [])]
         try:
-            readable, _, _ = select.select([*pipes, wake_reader], [], [], wait)
+            readable, _, _ = select.select(watched, [], [], wait)
         except InterruptedError:
             continue
         if wake_reader in readable:
@@ -189,48 +269,80 @@ def run_workers(
         now = time.monotonic()
         for fd in readable:
             try:
-                if os.read(fd, 4096):
-                    pipes[fd].last_beat = now
+                message = os.read(fd, 4096)
             except OSError:
-                pass
+                continue
+            if watching and fd == watching[1]:
+                if message:
+                    retire_all()  # the watcher logged what changed
+                continue
+            worker = pipes[fd]
+            if message:
+                worker.last_beat = now
+            if _RETIRING in message and not worker.retiring:
+                worker.retiring = True
         for worker in list(workers.values()):
             if silence_limit and now - worker.last_beat > silence_limit:
                 log.error("worker %d sent no heartbeat for %.0f s (its event loop is stuck); killing it", worker.pid, now - worker.last_beat)
                 _signal(worker.pid, signal.SIGKILL)
                 worker.last_beat = now  # once; reaped below when it is gone
-        while workers:
+        while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 break
-            if not pid or pid not in workers:
+            if not pid:
                 break
+            if watching and pid == watching[0]:
+                os.close(watching[1])
+                watching = None
+                if not stopping:
+                    log.error("the file watcher exited (%s); starting another in 1 s", _describe(status))
+                    next_watcher = now + 1.0
+                continue
+            if pid not in workers:
+                continue
             worker = workers.pop(pid)
+            try:
+                if _RETIRING in os.read(worker.heartbeat, 4096):  # said just before exiting, after the last select
+                    worker.retiring = True
+            except OSError:
+                pass
             os.close(worker.heartbeat)
             if stopping:
-                break
+                continue
             lived = now - worker.started
+            if worker.retiring:
+                log.info("worker %d retired after %.1f s (%s)", pid, lived, _describe(status))
+                continue
             young_deaths = young_deaths + 1 if lived < _YOUNG else 0
             delay = 0.0 if young_deaths <= 1 else min(RESPAWN_BACKOFF_MAX, 0.1 * 2 ** (young_deaths - 2))
             next_spawn = now + delay
             log.warning("worker %d exited (%s) after %.1f s; starting another%s", pid, _describe(status), lived,
                         f" in {delay:.1f} s (workers keep dying young)" if delay else "")
     on_stop()
+    if watching:
+        _signal(watching[0], signal.SIGTERM)
     for worker in workers.values():
         _signal(worker.pid, signal.SIGTERM)
     deadline = time.monotonic() + graceful + 5
-    while workers and time.monotonic() < deadline:
+    while (workers or watching) and time.monotonic() < deadline:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             break
         if pid in workers:
             os.close(workers.pop(pid).heartbeat)
+        elif watching and pid == watching[0]:
+            os.close(watching[1])
+            watching = None
         elif not pid:
             time.sleep(0.05)
     for worker in workers.values():
         log.warning("worker %d did not stop in time; killing it", worker.pid)
         _signal(worker.pid, signal.SIGKILL)
+    if watching:
+        _signal(watching[0], signal.SIGKILL)
     signal.set_wakeup_fd(-1)
     os.close(wake_reader)
     os.close(wake_writer)
