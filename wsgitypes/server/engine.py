@@ -311,7 +311,7 @@ class Engine:
             self._next(connection, "read")
 
     def _refuse(self, connection: Connection, error: BadRequest) -> None:
-        connection.refuse(error, connection.parser.error_method if error is connection.parser.error else None)
+        connection.refuse(error, connection.parser.error_method)  # a parse error or a timeout: HEAD gets no body
         self._next(connection, "flush" if connection.outbox else "close")
 
     def _dispatch(self, connection: Connection) -> None:
@@ -324,8 +324,9 @@ class Engine:
 
     def _overloaded(self, connection: Connection) -> None:
         connection.close_after_flush = True
+        method = connection.parser.ready[0].method if connection.parser.ready else None
         try:
-            connection.send(error_response(HTTPStatus.SERVICE_UNAVAILABLE, "the server is overloaded; try again", None, "Retry-After: 1\r\n"))
+            connection.send(error_response(HTTPStatus.SERVICE_UNAVAILABLE, "the server is overloaded; try again", method, "Retry-After: 1\r\n"))
         except OSError:
             pass
         self._next(connection, "flush" if connection.outbox else "close")

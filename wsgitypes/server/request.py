@@ -124,8 +124,9 @@ class RequestParser:
 
     @property
     def error_method(self) -> str | None:
-        """The method of the request :attr:`error` is about, when it got that far (HEAD
-        gets its error answer without a body)."""
+        """The method of the request being parsed or whose body is arriving, when it got
+        that far: the one :attr:`error`, or a timeout, is about (HEAD gets its error
+        answer without a body)."""
         return self._current.method or None if self._current is not None else None
 
     @property
