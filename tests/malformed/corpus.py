@@ -250,6 +250,11 @@ REFUSED: list[Case] = [
     case("version/rtsp-1.1", get(version=b"RTSP/1.1")),
     case("version/ice-with-source", get(version=b"ICE/1.0").replace(b"GET", b"SOURCE", 1)),
     case("version/ice-with-get", get(version=b"ICE/1.0")),
+    # the request line: single spaces, nothing before it (RFC 9112 §3; llhttp is lenient here, h11 is not)
+    case("request-line/two-spaces-after-method", get().replace(b"GET ", b"GET  ", 1)),
+    case("request-line/two-spaces-before-version", get().replace(b" HTTP/1.1", b"  HTTP/1.1", 1)),
+    case("request-line/leading-bare-cr", b"\r" + get()),
+    case("request-line/leading-bare-crs-then-options", b"\r\r" + request(b"OPTIONS * HTTP/1.1")),
     # request target
     case("target/space", get(target=b"/a b")),
     case("target/space-in-query", get(target=b"/?a b")),

@@ -324,13 +324,19 @@ class Connection:
     # --- serving (worker threads) ------------------------------------------------------
 
     def serve_ready(self) -> Next:
-        """Serve every request whose head has arrived; say what the event loop does next."""
+        """Serve the requests whose head has arrived; say what the event loop does next.
+
+        A response the client has not taken yet stops the pipeline: the loop flushes it
+        and hands the connection to a thread again for the requests behind it.
+        """
         parser = self.parser
         try:
             while parser.ready:
                 request = parser.ready.pop(0)
                 if not self.serve(request) or self.close_after_flush:
                     self.close_after_flush = True
+                    break
+                if self.outbox:  # the client has not taken this response: the loop flushes it, then the rest is served
                     break
             else:
                 if parser.error is not None:  # the request after those just served is broken

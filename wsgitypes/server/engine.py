@@ -7,9 +7,11 @@ request a byte at a time and clients that read slowly cost a few kilobytes each 
 no thread.  The loop never waits on one client: every send it makes is non-blocking.
 
 When a request is ready, its connection goes to a worker thread, which calls the
-application and writes the response, serves any request pipelined behind it, and
-hands the connection back (:data:`~wsgitypes.server.connection.Next`): to be read
-again, to have its unsent bytes flushed, or to be closed.  The poller is one-shot
+application and writes the response, serves any request pipelined behind it once the
+client has taken the response before it (so a client that pipelines and never reads
+holds a thread for one response at most), and hands the connection back
+(:data:`~wsgitypes.server.connection.Next`): to be read again, to have its unsent bytes
+flushed, or to be closed.  The poller is one-shot
 (:mod:`~wsgitypes.server.poller`), so loop and threads never use one socket at once.
 
 How bytes move, plain or TLS, is the connection's :mod:`~wsgitypes.server.transport`'s
@@ -384,7 +386,7 @@ class Engine:
             self._next(connection, "read")
 
     def _refuse(self, connection: Connection, error: BadRequest) -> None:
-        connection.refuse(error, connection.parser.error_method if error is connection.parser.error else None)
+        connection.refuse(error, connection.parser.error_method)  # a parse error or a timeout: HEAD gets no body
         self._next(connection, "flush" if connection.outbox else "close")
 
     def _dispatch(self, connection: Connection) -> None:
@@ -397,8 +399,9 @@ class Engine:
 
     def _overloaded(self, connection: Connection) -> None:
         connection.close_after_flush = True
+        method = connection.parser.ready[0].method if connection.parser.ready else None
         try:
-            connection.send(error_response(HTTPStatus.SERVICE_UNAVAILABLE, "the server is overloaded; try again", None, "Retry-After: 1\r\n"))
+            connection.send(error_response(HTTPStatus.SERVICE_UNAVAILABLE, "the server is overloaded; try again", method, "Retry-After: 1\r\n"))
         except OSError:
             pass
         self._next(connection, "flush" if connection.outbox else "close")
@@ -415,8 +418,11 @@ class Engine:
             connection.busy = False
             self._poller.watch(connection.fd, WRITE)
             return
-        if connection.parser.ready:  # pipelined requests arrived while the response was flushed
+        if connection.parser.ready:  # pipelined requests, left to be served once the response before them was flushed
             self._dispatch(connection)
+            return
+        if connection.parser.error is not None:  # and what followed them is broken
+            self._refuse(connection, connection.parser.error)
             return
         connection.waiting = "head" if connection.parser.mid_head else "idle"
         connection.deadline = monotonic() + (timeouts.header if connection.waiting == "head" else timeouts.keepalive)

@@ -19,8 +19,11 @@ Who decides what:
   header's colon, obsolete line folding, control characters, bare CR or LF.  Because
   llhttp never sees a body, a chunked body's trailer fields can never be mistaken for
   request headers.
-* **What llhttp leaves to the server** (RFC 9112) is checked here: exactly one Host
-  in HTTP/1.1 (§3.2); no Transfer-Encoding in HTTP/1.0, and one that ends in
+* **What llhttp leaves to the server** (RFC 9112) is checked here: a request line of
+  three parts separated by single spaces, with nothing before it (§3: llhttp takes
+  runs of spaces and a bare CR before the method, which h11 and strict proxies
+  refuse; reading such a line leniently is what §3 warns can smuggle requests);
+  exactly one Host in HTTP/1.1 (§3.2); no Transfer-Encoding in HTTP/1.0, and one that ends in
   ``chunked`` otherwise (§6.1, §6.3); the request-target's form (§3.2: origin-form,
   absolute-form with an http(s) authority, whose host then replaces Host as §3.2.2
   requires, or ``*`` for OPTIONS); only HTTP/1.0 and 1.1 (505 otherwise); the limits
@@ -126,8 +129,9 @@ class RequestParser:
 
     @property
     def error_method(self) -> str | None:
-        """The method of the request :attr:`error` is about, when it got that far (HEAD
-        gets its error answer without a body)."""
+        """The method of the request being parsed or whose body is arriving, when it got
+        that far: the one :attr:`error`, or a timeout, is about (HEAD gets its error
+        answer without a body)."""
         return self._current.method or None if self._current is not None else None
 
     @property
@@ -309,6 +313,8 @@ class RequestParser:
         parser = cast(httptools.HttpRequestParser, self._head)
         if _OTHER_PROTOCOL.match(self._head_start):  # llhttp parses RTSP and ICE too, as HTTP versions
             raise BadRequest(HTTPStatus.BAD_REQUEST, "not an HTTP request")
+        if not _REQUEST_LINE.match(self._head_start):
+            raise BadRequest(HTTPStatus.BAD_REQUEST, "the request line is not method, target and version separated by single spaces")
         request.version = version = parser.get_http_version()
         request.method = method = parser.get_method().decode("ascii")
         if version == "1.1":
@@ -353,6 +359,8 @@ HOST_SYNTAX = re.compile(_HOST_PATTERN.decode("ascii"))
 # absolute-form (RFC 9112 §3.2.2): an http or https URI with an authority; no userinfo
 _ABSOLUTE_FORM = re.compile(rb"(?i:https?)://(?P<authority>%s)(?P<rest>[/?].*)?" % _HOST_PATTERN, re.DOTALL)
 _OTHER_PROTOCOL = re.compile(rb"[!-~]+ [^ \r\n]+ (?:RTSP|ICE)/[0-9]\.[0-9]\r?\n")
+# RFC 9112 §3 (\s: SP, HTAB, VT, FF, CR, LF); after empty lines (§2.2) split across feeds
+_REQUEST_LINE = re.compile(rb"(?:\r?\n)*[^\s]+ [^\s]+ [^\s]+\r\n")
 _HTTP_VERSION = re.compile(rb"[!-~]+ [^ \r\n]+ HTTP/[0-9]\.[0-9](?:\r|$)")  # (llhttp stops at the CR)
 
 
