@@ -1213,6 +1213,10 @@ def test_ignore_rejects_unknown_ids() -> None:
         validator(hello, sample=1.5)
     with pytest.raises(ValueError):
         validator(hello, mode="warn")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="report_to"):
+        validator(hello, report_to="wsgi.errors")  # a str, not a collection of sinks
+    with pytest.raises(ValueError, match="report_to"):
+        validator(hello, report_to=("stderr",))
 
 
 def _serves_file(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:

@@ -35,7 +35,7 @@ from wsgitypes.rules import WSGIViolation
 from wsgitypes.types import WSGIApplication
 from wsgitypes.validate._environ import check_environ, environ_looks_right
 from wsgitypes.validate._exchange import Exchange, FileWrapperSpy
-from wsgitypes.validate._report import Mode, Reporter, Sink, logger
+from wsgitypes.validate._report import SINKS, Mode, Reporter, Sink, logger
 from wsgitypes.validate._streams import ErrorsWrapper, InputWrapper
 
 __all__ = ["Validator", "WSGIViolation", "validator"]
@@ -104,7 +104,7 @@ def validator(
     *,
     mode: Mode = "raise",
     sample: float = 1.0,
-    report_to: Collection[Sink] = _TO_LOGGING,
+    report_to: Collection[str] = _TO_LOGGING,
     ignore: Collection[str] = (),
     http_policy: bool = False,
     log: logging.Logger = logger,
@@ -128,4 +128,6 @@ def validator(
         raise ValueError(f"sample must be between 0.0 and 1.0, got {sample!r}")
     if mode not in ("raise", "report"):
         raise ValueError(f"mode must be 'raise' or 'report', got {mode!r}")
+    if isinstance(report_to, str) or not set(report_to) <= set(SINKS):
+        raise ValueError(f"report_to must be a collection of {' and/or '.join(map(repr, SINKS))}, got {report_to!r}")
     return Validator(app, Reporter(mode, report_to, ignore, http_policy, log), sample)

@@ -10,6 +10,7 @@ from wsgitypes.rules import CLOSE_CALLED, Rule, WSGIViolation
 
 Mode = Literal["raise", "report"]
 Sink = Literal["logging", "wsgi.errors"]
+SINKS: tuple[Sink, ...] = ("logging", "wsgi.errors")
 
 logger = logging.getLogger("wsgitypes.validate")
 
@@ -34,7 +35,7 @@ class Reporter:
     def __init__(
         self,
         mode: Mode,
-        sinks: Collection[Sink],
+        sinks: Collection[str],
         ignore: Collection[str],
         policy: bool,
         log: logging.Logger,
