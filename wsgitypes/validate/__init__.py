@@ -65,7 +65,7 @@ class Validator:
             if not isinstance(environ, dict):
                 return self.app(environ, start_response)
         if "wsgi.input" in environ:
-            environ["wsgi.input"] = InputWrapper(environ["wsgi.input"], exchange)
+            environ["wsgi.input"] = InputWrapper(environ["wsgi.input"], exchange, environ)
         if "wsgi.errors" in environ:
             environ["wsgi.errors"] = ErrorsWrapper(environ["wsgi.errors"], exchange)
         file_wrapper = environ.get("wsgi.file_wrapper")
@@ -76,7 +76,7 @@ class Validator:
         except BaseException as error:
             exchange.app_raised(error)
             raise
-        body: Iterable[bytes] = exchange.app_returned(result, file_wrapper)
+        body: Iterable[bytes] = exchange.app_returned(result, environ, file_wrapper)
         return body
 
     def unclosed(self) -> list[str]:

@@ -29,25 +29,28 @@ class Violations(Protocol):
     def violation(self, rule: rules.Rule, detail: str, /) -> None: ...
 
 
-# A server sends few shapes (one per set of request headers).  Each is checked once:
-# it has every required key and no HTTP_CONTENT_* key, and for it are kept two
-# getters: its text values (every CGI value, and the extension values that were str
-# when it was learned), which must all be Latin-1 str, and the values a server repeats
-# on every request, which are recognised in one set look-up.
+# A server sends few shapes (one per set of request headers), and each is checked
+# once: it has every required key and no HTTP_CONTENT_* key.  A learned shape keeps
+# one getter for all its keys, ordered so that one call both proves an environ has
+# exactly these keys (given the same len()) and returns the values in blocks:
+#
+#   wsgi.version, then the fixed text values (learned, as one tuple, in _fixed_ok),
+#   then the other text values (every CGI value, and the extension values that were
+#   str when the shape was learned: all must be Latin-1 str), then the rest.
+#
+# The most recent shape of each length is tried first; the keys tuple finds the others.
 _Getter = Callable[[dict[str, Any]], tuple[Any, ...]]
-_shapes: dict[tuple[str, ...], tuple[_Getter, _Getter]] = {}
+_Shape = tuple[_Getter, int, int]  # the getter, where the fixed values end, where the text values end
+_shapes: dict[tuple[str, ...], _Shape] = {}
+_latest: dict[int, _Shape] = {}
 _fixed_ok: set[tuple[Any, ...]] = set()
-_FIXED_KEYS = ("wsgi.version", "wsgi.url_scheme", "REQUEST_METHOD", "SERVER_NAME", "SERVER_PORT")
-
-
-def _getter(keys: list[str]) -> _Getter:
-    """An itemgetter that returns a tuple even for one key (so join() always gets an iterable)."""
-    return itemgetter(*keys, *keys) if len(keys) == 1 else itemgetter(*keys)
+_FIXED_TEXT = ("wsgi.url_scheme", "REQUEST_METHOD", "SERVER_NAME", "SERVER_PORT")
+# SCRIPT_NAME is where the application is mounted: the same on every request, learned too.
+_MOUNT = "SCRIPT_NAME"
 
 
 def _fixed_keys(environ: dict[str, Any]) -> list[str]:
-    # SCRIPT_NAME is where the application is mounted: the same on every request.
-    return [*_FIXED_KEYS, "SCRIPT_NAME"] if "SCRIPT_NAME" in environ else list(_FIXED_KEYS)
+    return ["wsgi.version", *_FIXED_TEXT, *([_MOUNT] if _MOUNT in environ else [])]
 
 
 def _learn_shape(environ: dict[str, Any]) -> None:
@@ -59,9 +62,24 @@ def _learn_shape(environ: dict[str, Any]) -> None:
         and "HTTP_CONTENT_LENGTH" not in environ
         and "HTTP_CONTENT_TYPE" not in environ
     ):
-        # Extension keys with str values are joined too: every environ str is Latin-1.
-        text = [key for key in keys if rules.is_cgi_key(key) or (type(environ[key]) is str and key != "wsgi.url_scheme")]
-        _shapes[keys] = (_getter(text), _getter(_fixed_keys(environ)))
+        fixed = _fixed_keys(environ)
+        text = [key for key in keys if key not in fixed and (rules.is_cgi_key(key) or type(environ[key]) is str)]
+        rest = [key for key in keys if key not in fixed and key not in text]
+        _shapes[keys] = _latest[len(keys)] = (itemgetter(*fixed, *text, *rest), len(fixed), len(fixed) + len(text))
+
+
+def _shape_values(env: dict[str, Any]) -> tuple[_Shape, tuple[Any, ...]] | None:
+    shape = _latest.get(len(env))
+    if shape is not None:
+        try:
+            return shape, shape[0](env)
+        except KeyError:  # another shape of the same length
+            pass
+    shape = _shapes.get(tuple(env))
+    if shape is None:
+        return None
+    _latest[len(env)] = shape
+    return shape, shape[0](env)
 
 
 def environ_looks_right(environ: Any, policy: bool) -> bool:
@@ -70,16 +88,16 @@ def environ_looks_right(environ: Any, policy: bool) -> bool:
         if type(environ) is not dict:
             return False
         env: dict[str, Any] = environ
-        shape = _shapes.get(tuple(env))
-        if shape is None:
+        found = _shape_values(env)
+        if found is None:
             return False
-        text_values, fixed_values = shape
+        (_, fixed_end, text_end), values = found
         # join() raises TypeError unless every value is str; encode() checks Latin-1.
-        text = "".join(text_values(env))
+        text = "".join(values[1:text_end])
         if not text.isascii():
             text.encode("latin-1")
         return bool(
-            fixed_values(env) in _fixed_ok
+            values[:fixed_end] in _fixed_ok
             and check_path_info(env.get("PATH_INFO", "")) is None
             and is_input_stream(env["wsgi.input"])
             and is_error_stream(env["wsgi.errors"])
@@ -158,7 +176,7 @@ def _check_values(env: dict[Any, Any], found: Violations) -> bool:
     return fixed_ok
 
 
-# The checked values the fast path learns (see _FIXED_KEYS), with their rules.
+# The checked values the fast path learns (see _FIXED_TEXT), with their rules.
 _LEARNED_CHECKS: tuple[tuple[str, rules.Rule, Callable[[str], str | None]], ...] = (
     ("REQUEST_METHOD", rules.ENVIRON_METHOD, rules.check_method),
     ("SERVER_PORT", rules.ENVIRON_SERVER, rules.check_server_port),

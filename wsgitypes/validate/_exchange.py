@@ -32,9 +32,21 @@ from wsgitypes.validate._report import Reporter
 _LEARN_LIMIT = 4096
 _statuses_ok: set[str] = set()
 _headers_ok: set[tuple[str, str]] = set()  # (name, value) pairs that passed, Content-Length excepted
+_length_headers_ok: set[tuple[str, str]] = set()  # Content-Length headers that passed
+_no_body: dict[tuple[object, str], bool] = {}  # (method, status) -> rules.body_forbidden()
+
+
+def _body_forbidden(method: object, status: str) -> bool:
+    """:func:`wsgitypes.rules.body_forbidden`, remembered per (method, status)."""
+    key = (method, status)
+    answer = _no_body.get(key)
+    if answer is None:
+        answer = rules.body_forbidden(method if isinstance(method, str) else None, status)
+        if len(_no_body) < _LEARN_LIMIT:
+            _no_body[key] = answer
+    return answer
 
 _NOT_STARTED = ""
-_CONTENT_LENGTH_NAMES = {"Content-Length", "content-length", "CONTENT-LENGTH", "Content-length"}
 _SHORT = 8  # a list or tuple up to this long is checked whole when the application returns it
 
 
@@ -112,26 +124,39 @@ def _made_by(file_wrapper: Any, result: object) -> bool:
 
 
 class Exchange:
-    # Class-level defaults rather than __slots__: a new exchange then costs three
-    # attribute stores, not fifteen.  Instances shadow them as the exchange goes on.
-    status = _NOT_STARTED
-    headers: Any = None
-    content_length: str | None = None  # a valid Content-Length the application sent
-    expected = -1  # the body length that Content-Length promises; -1 when none is checked
-    headers_sent = False
-    sent = 0
-    reraised = ""  # the name of the exception start_response re-raised for exc_info
-    first_violation: WSGIViolation | None = None
-    closed = False
-    result: Any = None
-    body: GeneratorType[Any, None, None] | None = None  # the checked iteration, once the server asked for it
-    repeats: dict[str, int] | None = None  # report mode: rule id -> times broken in this request
-    server_write: Any = None
+    # Every attribute is a slot set here: reading a slot is one of the cheapest things
+    # CPython does, and the hot paths read most of these on every request.
+    __slots__ = (
+        "report", "server_start", "method", "errors", "status", "headers", "content_length",
+        "expected", "headers_sent", "sent", "reraised", "first_violation", "closed", "result",
+        "body", "repeats", "server_write", "where",
+    )  # fmt: skip
 
+    # The exchange keeps what it needs from the environ, not the environ itself: the
+    # environ holds the stream wrappers, which hold the exchange, and a reference back
+    # would make every request a cycle for the garbage collector.
     def __init__(self, report: Reporter, environ: dict[str, Any], server_start: Any) -> None:
         self.report = report
-        self.environ = environ
         self.server_start = server_start
+        if type(environ) is dict:
+            self.method: object = environ.get("REQUEST_METHOD")
+            self.errors: Any = environ.get("wsgi.errors")  # where report_to=("wsgi.errors",) writes
+        else:
+            self.method = self.errors = None
+        self.status = _NOT_STARTED
+        self.headers: Any = None
+        self.content_length: str | None = None  # a valid Content-Length the application sent
+        self.expected = -1  # the body length that Content-Length promises; -1 when none is checked
+        self.headers_sent = False
+        self.sent = 0
+        self.reraised = ""  # the name of the exception start_response re-raised for exc_info
+        self.first_violation: WSGIViolation | None = None
+        self.closed = False
+        self.result: Any = None
+        self.body: GeneratorType[Any, None, None] | None = None  # the checked iteration, once asked for
+        self.repeats: dict[str, int] | None = None  # report mode: rule id -> times broken in this request
+        self.server_write: Any = None
+        self.where = ("", "")  # SCRIPT_NAME and PATH_INFO, to name a response that must be closed
 
     def violation(self, rule: rules.Rule, detail: str, /) -> None:
         """Raise or report a broken rule of this request.
@@ -156,7 +181,7 @@ class Exchange:
         times = repeats.get(rule.id, 0)
         repeats[rule.id] = times + 1
         if not times:
-            report.emit(str(error), self.environ)
+            report.emit(str(error), self.errors)
 
     def raise_swallowed(self) -> None:
         """The application caught a violation raised inside it and carried on: raise it for the server."""
@@ -168,12 +193,25 @@ class Exchange:
         if repeats:
             for rule_id, count in repeats.items():
                 if count > 1:
-                    self.report.repeats(rules.RULES[rule_id], count, self.environ)
+                    self.report.repeats(rules.RULES[rule_id], count, self.errors)
 
     # --- start_response and write, as the application sees them ------------------
 
     def start_response(self, *args: Any, **kwargs: Any) -> Any:
-        if len(args) == 2 and not kwargs:  # the common call: no dict look-ups
+        if len(args) == 2 and not kwargs and not self.status:  # the common call, the first time
+            status, headers = args
+            try:
+                learned = status in _statuses_ok and type(headers) is list and self._headers_look_right(headers)
+            except (TypeError, AttributeError):  # unhashable or non-str parts: the full check names them
+                learned = False
+            if learned:
+                self.headers = headers
+                return self._started(status, self.server_start(status, headers))
+        return self._start_response(args, kwargs)
+
+    def _start_response(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """start_response called in any other way, or with a status or headers not seen before."""
+        if len(args) == 2 and not kwargs:
             status, headers = args
             exc_info = None
         else:
@@ -187,12 +225,7 @@ class Exchange:
                 self.violation(rules.START_RESPONSE_ONCE, f"second call ({status!r}) after {self.status!r} without exc_info")
         elif not _exc_info_ok(exc_info):
             self.violation(rules.EXC_INFO_TUPLE, f"exc_info is {exc_info!r:.80}")
-        try:
-            fast = status in _statuses_ok and type(headers) is list and self._headers_look_right(headers)
-        except (TypeError, AttributeError):  # unhashable or non-str parts: the slow path names them
-            fast = False
-        if not fast:
-            self._check_response_start(status, headers)
+        self._check_response_start(status, headers)
         self.headers = headers  # for http_policy's Content-Type check
         if exc_info is not None and self.headers_sent:
             error = exc_info[1] if _exc_info_ok(exc_info) else exc_info
@@ -209,28 +242,27 @@ class Exchange:
             )
         else:
             write = self.server_start(*args, **kwargs)
-        self.status = status = status if isinstance(status, str) and status else "?"
+        return self._started(status if isinstance(status, str) and status else "?", write)
+
+    def _started(self, status: str, write: Any) -> Any:
+        """The server took the status: what the body must now be, and the application's write."""
+        self.status = status
         length = self.content_length
-        if length is not None and not rules.body_forbidden(self.environ.get("REQUEST_METHOD"), status):
-            self.expected = int(length)
-        else:
-            self.expected = -1
+        self.expected = -1 if length is None or _body_forbidden(self.method, status) else int(length)
         if not callable(write):
             self.violation(rules.START_RESPONSE_WRITE, f"start_response returned {write!r:.80}")
         self.server_write = write
         return self.write
 
     def _headers_look_right(self, headers: list[Any]) -> bool:
-        """Every header was seen before, but one valid Content-Length (kept in ``content_length``)."""
+        """Every header passed before, with at most one Content-Length (kept in ``content_length``)."""
         length = None
         for header in headers:
             if header in _headers_ok:
                 continue
-            if length is None and type(header) is tuple and len(header) == 2 and header[0] in _CONTENT_LENGTH_NAMES:
-                value = header[1]
-                if type(value) is str and rules.check_response_content_length(value) is None:
-                    length = value
-                    continue
+            if length is None and header in _length_headers_ok:
+                length = header[1]
+                continue
             return False
         self.content_length = length
         return True
@@ -261,6 +293,8 @@ class Exchange:
                     self.violation(rules.CONTENT_LENGTH_HEADER, f"a second Content-Length ({self.content_length!r}, then {value!r})")
                 else:
                     self.content_length = value
+                    if len(_length_headers_ok) < _LEARN_LIMIT:
+                        _length_headers_ok.add(header)
             elif name.lower() == "etag" and not _etag_quoted(value):
                 self.violation(rules.POLICY_ETAG, f"ETag {value!r} is not a quoted string")  # never learned
             elif len(_headers_ok) < _LEARN_LIMIT:
@@ -282,12 +316,18 @@ class Exchange:
 
     def _body_bytes(self, size: int) -> None:
         if not self.headers_sent:
-            if not self.status:
-                self.violation(rules.START_BEFORE_BODY, f"{size} body bytes came before start_response")
-            self.headers_sent = True
+            self._body_begins(size)
         self.sent += size
         if 0 <= self.expected < self.sent:
-            self.violation(rules.CONTENT_LENGTH_MATCH, f"{self.sent} bytes sent so far, Content-Length is {self.expected}")
+            self._too_long()
+
+    def _body_begins(self, size: int) -> None:
+        if not self.status:
+            self.violation(rules.START_BEFORE_BODY, f"{size} body bytes came before start_response")
+        self.headers_sent = True
+
+    def _too_long(self) -> None:
+        self.violation(rules.CONTENT_LENGTH_MATCH, f"{self.sent} bytes sent so far, Content-Length is {self.expected}")
 
     # --- the end of the application call ----------------------------------------
 
@@ -297,13 +337,14 @@ class Exchange:
         if not isinstance(error, WSGIViolation):
             self.raise_swallowed()
 
-    def app_returned(self, result: Any, file_wrapper: Any) -> Any:
+    def app_returned(self, result: Any, environ: dict[str, Any], file_wrapper: Any) -> Any:
         """Check what the application returned and give the server what to iterate.
 
         A short list or tuple of bytes is checked whole, here, and handed to the server
         as it is: its items are already known, so there is nothing left to watch.
         """
-        self._check_not_trapped()
+        if self.reraised or self.first_violation is not None:
+            self._check_not_trapped()
         kind = type(result)
         if file_wrapper is not None and _made_by(file_wrapper, result):
             if not self.status:
@@ -320,16 +361,19 @@ class Exchange:
                 # A single item is when join() handed back that very object.
                 if self.status and (body is result[0] if len(result) == 1 else not result or _only_bytes(result)):
                     self.sent += len(body)
-                    self._body_ended()
+                    if (self.expected >= 0 and self.expected != self.sent) or self.report.policy or self.repeats:
+                        self._body_ended()
                     return result
         elif result is None or isinstance(result, (str, bytes)) or not hasattr(kind, "__iter__"):
             self.violation(rules.RESPONSE_ITERABLE, f"the application returned {kind.__name__}: {result!r:.80}")
         self.result = result
-        sized, closable = hasattr(kind, "__len__"), hasattr(result, "close")
+        # On the instance: a miss on the type costs an AttributeError built and dropped.
+        sized, closable = hasattr(result, "__len__"), hasattr(result, "close")
         if sized or closable:
             self.__class__ = _STAND_INS[sized, closable]  # pyright: ignore[reportAttributeAccessIssue]  # same layout, adds methods
             if closable:
                 self.report.open.add(id(self))
+                self.where = (environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""))
         return self
 
     def _check_not_trapped(self) -> None:
@@ -363,7 +407,11 @@ class Exchange:
                 if type(item) is not bytes:
                     self.violation(rules.BODY_BYTES, f"item {count} is {type(item).__name__}: {item!r:.80}")
                 elif item:
-                    self._body_bytes(len(item))
+                    if not self.headers_sent:
+                        self._body_begins(len(item))
+                    self.sent += len(item)
+                    if 0 <= self.expected < self.sent:
+                        self._too_long()
                 yield item
         except GeneratorExit:  # the server stopped early; close() is its way to end the response
             raise
@@ -373,13 +421,15 @@ class Exchange:
         self._exhausted(count)
 
     def _exhausted(self, items: int) -> None:
-        self._check_not_trapped()  # a generator that trapped what start_response re-raised, or a violation
+        if self.reraised or self.first_violation is not None:
+            self._check_not_trapped()  # a generator that trapped what start_response re-raised, or a violation
         if not self.status:
             self.violation(
                 rules.START_CALLED,
                 f"the response iterable ({type(self.result).__name__}) ended and start_response was never called",
             )
-        self._body_ended()
+        if (self.expected >= 0 and self.expected != self.sent) or self.report.policy or self.repeats:
+            self._body_ended()
 
     def _body_ended(self) -> None:
         """Every byte of the body is known."""
@@ -416,6 +466,8 @@ class Exchange:
 class SizedExchange(Exchange):
     """The stand-in for a response that has ``len()``: it keeps ``len()`` and checks it."""
 
+    __slots__ = ()  # the layout of Exchange, so that an exchange can become one
+
     def __len__(self) -> int:
         return len(self.result)
 
@@ -435,6 +487,8 @@ class ClosableExchange(Exchange):
     A separate class, because a ``__del__`` on every exchange would cost each request.
     """
 
+    __slots__ = ()
+
     def __del__(self) -> None:
         # The server dropped the response without close(): the application's cleanup
         # never ran.  Reported, never raised: an exception here reaches nobody.
@@ -443,15 +497,14 @@ class ClosableExchange(Exchange):
         self.closed = True
         try:
             self.report.open.discard(id(self))
-            environ = self.environ
-            request = f"{environ.get('REQUEST_METHOD')} {environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
-            self.report.never_closed(f"{request}: the server never called close() on {type(self.result).__name__}", environ)
+            request = f"{self.method} {self.where[0]}{self.where[1]}"
+            self.report.never_closed(f"{request}: the server never called close() on {type(self.result).__name__}", self.errors)
         except Exception:  # at interpreter exit, or an environ gone odd: nothing to report to
             pass
 
 
 class SizedClosableExchange(SizedExchange, ClosableExchange):
-    pass
+    __slots__ = ()
 
 
 _STAND_INS: dict[tuple[bool, bool], type[Exchange]] = {

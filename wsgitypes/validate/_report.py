@@ -63,7 +63,7 @@ class Reporter:
         broke which rule, and tests that must see violations an application swallows.
         """
 
-    def violation(self, rule: Rule, detail: str, environ: dict[str, Any] | None = None) -> None:
+    def violation(self, rule: Rule, detail: str) -> None:
         """Raise (in raise mode) or report a violation that belongs to no request's exchange."""
         if not self.wants(rule):
             return
@@ -71,9 +71,9 @@ class Reporter:
         self.seen(error)
         if self.raises(rule):
             raise error
-        self.emit(str(error), environ)
+        self.emit(str(error), None)
 
-    def never_closed(self, description: str, environ: dict[str, Any] | None) -> None:
+    def never_closed(self, description: str, errors: Any) -> None:
         """A response with ``close()`` was dropped unclosed: kept for ``unclosed()`` and reported.
 
         Called from ``__del__``, where an exception reaches nobody (``sys.unraisablehook``
@@ -87,23 +87,22 @@ class Reporter:
             self.dropped.append(description)
         error = WSGIViolation(CLOSE_CALLED, description)
         self.seen(error)
-        self.emit(str(error), environ)
+        self.emit(str(error), errors)
 
-    def repeats(self, rule: Rule, count: int, environ: dict[str, Any] | None) -> None:
+    def repeats(self, rule: Rule, count: int, errors: Any) -> None:
         """Close a request in which ``rule`` broke ``count`` times (the first one was reported)."""
         self.emit(f"[{rule.id}] {rule.party} {rule.level}: broken {count} times in this request, "
-                  f"reported once above ({rule.source})", environ)
+                  f"reported once above ({rule.source})", errors)
 
-    def emit(self, text: str, environ: dict[str, Any] | None) -> None:
-        """Write one report line to the sinks; never raises."""
+    def emit(self, text: str, errors: Any) -> None:
+        """Write one report line to the sinks (``errors``: the request's own ``wsgi.errors``); never raises."""
         try:
             if "logging" in self.sinks:
                 self.logger.warning("%s", text)
-            if "wsgi.errors" in self.sinks and environ is not None:
+            if "wsgi.errors" in self.sinks and errors is not None:
                 try:
-                    stream = environ["wsgi.errors"]
-                    stream.write(f"{text}\n")
-                    stream.flush()  # PEP 3333: servers need not flush wsgi.errors; uWSGI buffers it until exit
+                    errors.write(f"{text}\n")
+                    errors.flush()  # PEP 3333: servers need not flush wsgi.errors; uWSGI buffers it until exit
                 except Exception:  # a broken error stream must not take the response down
                     self.logger.warning("%s (wsgi.errors could not be written)", text)
         except Exception:  # logging at interpreter exit, a failing handler: the request goes on

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 _UNKNOWN = -2  # CONTENT_LENGTH not parsed yet
 _NO_LIMIT = -1  # no CONTENT_LENGTH, the body is terminated by the server (chunked), or the position is unknown
-_OWN_ATTRIBUTES = frozenset({"stream", "_stream", "_exchange", "_limit", "_consumed"})
+_OWN_ATTRIBUTES = frozenset({"stream", "_stream", "_exchange", "_limit", "_consumed", "_content_length", "_terminated"})
 # Extensions that read or move the body: followed, so that the CONTENT_LENGTH checks
 # keep counting.  Any other callable extension stops them (its reads are not seen).
 _FOLLOWED = {"readinto": "_readinto", "seek": "_seek"}
@@ -43,13 +43,16 @@ def _own_or_dunder(name: str) -> bool:
 
 
 class InputWrapper:
-    # Class-level defaults keep creation (once per request) to two stores.
+    # Class-level defaults keep creation (once per request) to four stores.
     _limit = _UNKNOWN
     _consumed = 0
 
-    def __init__(self, stream: InputStream, exchange: Exchange) -> None:
+    def __init__(self, stream: InputStream, exchange: Exchange, environ: dict[str, Any]) -> None:
         self._stream = stream
         self._exchange = exchange
+        # Read now and not kept: the environ holds this wrapper (no cycle back to it).
+        self._content_length = environ.get("CONTENT_LENGTH")
+        self._terminated = environ.get("wsgi.input_terminated")
 
     def _check_size(self, method: str, args: tuple[Any, ...], sized: bool) -> None:
         """Application side: a valid size, and no read once CONTENT_LENGTH is used up."""
@@ -67,9 +70,8 @@ class InputWrapper:
             )
 
     def _parse_limit(self) -> int:
-        env = self._exchange.environ
-        length = env.get("CONTENT_LENGTH")
-        if env.get("wsgi.input_terminated") or not isinstance(length, str) or rules.check_content_length(length) or not length:
+        length = self._content_length
+        if self._terminated or not isinstance(length, str) or rules.check_content_length(length) or not length:
             return _NO_LIMIT
         return int(length)
 
