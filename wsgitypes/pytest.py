@@ -49,11 +49,15 @@ the plugin passes its settings on in ``WSGITYPES_VALIDATE*`` environment variabl
 from __future__ import annotations
 
 import gc
+import importlib.abc
+import importlib.machinery
 import json
 import os
+import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -86,7 +90,7 @@ class _TestReporter(Reporter):
 
     __slots__ = ("raise_harness", "findings", "findings_file", "_lock")
 
-    def __init__(self, mode: Mode, raise_harness: bool, ignore: Iterable[str], policy: bool, findings_file: str | None, log: bool) -> None:
+    def __init__(self, mode: Mode, raise_harness: bool, ignore: Collection[str], policy: bool, findings_file: str | None, log: bool) -> None:
         # In the test process the findings go to the terminal summary; a server
         # subprocess logs them too (its log is what a failing test shows).
         super().__init__(mode, ("logging",) if log else (), ignore, policy, logger)
@@ -128,8 +132,12 @@ def _wrap(app: Any) -> Any:
 
 
 # --- the harnesses ----------------------------------------------------------------------
+#
+# One patch per module, applied when that module is imported (at once if it already
+# is): the plugin never imports a framework the tests do not use.
 
 _undo: list[Callable[[], None]] = []
+_patched: set[str] = set()
 
 
 def _patch(owner: Any, name: str, replacement: Callable[[Callable[..., Any]], Any]) -> None:
@@ -138,56 +146,54 @@ def _patch(owner: Any, name: str, replacement: Callable[[Callable[..., Any]], An
     _undo.append(lambda: setattr(owner, name, original))
 
 
-def _patch_werkzeug() -> None:
-    import werkzeug.serving
-    import werkzeug.test
-
+def _patch_werkzeug_test(module: ModuleType) -> None:
     def run_wsgi_app(original: Callable[..., Any]) -> Callable[..., Any]:
         def run_wsgi_app(app: Any, environ: Any, buffered: bool = False) -> Any:
             return original(_wrap(app), environ, buffered)
 
         return run_wsgi_app
 
+    _patch(module, "run_wsgi_app", run_wsgi_app)
+
+
+def _patch_werkzeug_serving(module: ModuleType) -> None:
     def server_init(original: Callable[..., Any]) -> Callable[..., Any]:
         def __init__(self: Any, host: str, port: int, app: Any, *args: Any, **kwargs: Any) -> None:
             original(self, host, port, _wrap(app), *args, **kwargs)
 
         return __init__
 
-    _patch(werkzeug.test, "run_wsgi_app", run_wsgi_app)
-    _patch(werkzeug.serving.BaseWSGIServer, "__init__", server_init)
+    _patch(module.BaseWSGIServer, "__init__", server_init)
 
 
-def _patch_webob() -> None:
-    import webob.request
-
+def _patch_webob_request(module: ModuleType) -> None:
     def call_application(original: Callable[..., Any]) -> Callable[..., Any]:
         def call_application(self: Any, application: Any, catch_exc_info: bool = False) -> Any:
             return original(self, _wrap(application), catch_exc_info)
 
         return call_application
 
-    _patch(webob.request.BaseRequest, "call_application", call_application)
+    _patch(module.BaseRequest, "call_application", call_application)
 
 
-def _patch_wsgiref() -> None:
-    import wsgiref.handlers
-    import wsgiref.validate
-
+def _patch_wsgiref_handlers(module: ModuleType) -> None:
     def run(original: Callable[..., Any]) -> Callable[..., Any]:
         def run(self: Any, application: Any) -> Any:
             return original(self, _wrap(application))
 
         return run
 
+    _patch(module.BaseHandler, "run", run)
+
+
+def _patch_wsgiref_validate(module: ModuleType) -> None:
     def validator(original: Callable[..., Any]) -> Callable[..., Any]:
         def validator(application: Any) -> Any:
             return _wrap(original(application))
 
         return validator
 
-    _patch(wsgiref.handlers.BaseHandler, "run", run)
-    _patch(wsgiref.validate, "validator", validator)
+    _patch(module, "validator", validator)
 
 
 def _harness_start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> Callable[[bytes], object]:
@@ -208,9 +214,7 @@ class _StreamedBody:
         return iter(self.chunks)
 
 
-def _patch_django() -> None:
-    import django.test.client
-
+def _patch_django_test_client(module: ModuleType) -> None:
     def handler_call(original: Callable[..., Any]) -> Callable[..., Any]:
         def __call__(self: Any, environ: dict[str, Any]) -> Any:
             made: list[Any] = []
@@ -244,15 +248,56 @@ def _patch_django() -> None:
 
         return __call__
 
-    _patch(django.test.client.ClientHandler, "__call__", handler_call)
+    _patch(module.ClientHandler, "__call__", handler_call)
 
 
-_HARNESSES: dict[str, Callable[[], None]] = {
-    "werkzeug": _patch_werkzeug,
-    "webob": _patch_webob,
-    "wsgiref": _patch_wsgiref,
-    "django": _patch_django,
+_HARNESSES: dict[str, Callable[[ModuleType], None]] = {
+    "werkzeug.test": _patch_werkzeug_test,
+    "werkzeug.serving": _patch_werkzeug_serving,
+    "webob.request": _patch_webob_request,
+    "wsgiref.handlers": _patch_wsgiref_handlers,
+    "wsgiref.validate": _patch_wsgiref_validate,
+    "django.test.client": _patch_django_test_client,
 }
+
+
+def _patch_module(name: str, module: ModuleType) -> None:
+    if name in _patched:
+        return
+    _patched.add(name)
+    try:
+        _HARNESSES[name](module)
+    except Exception as error:  # a version that looks different: say so, and leave it unwrapped
+        logger.warning("wsgitypes.pytest: cannot wrap the applications %s calls: %r", name, error)
+
+
+class _PatchOnImport(importlib.abc.MetaPathFinder):
+    """Finds nothing itself: it lets the import of a harness module run, then patches it."""
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        if name not in _HARNESSES or name in _patched:
+            return None
+        spec: importlib.machinery.ModuleSpec | None = None
+        for finder in sys.meta_path:
+            find: Any = getattr(finder, "find_spec", None)
+            if finder is not self and find is not None and (spec := find(name, path, target)) is not None:
+                break
+        if spec is None:
+            return None
+        loader: Any = spec.loader
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        run_module = loader.exec_module
+
+        def exec_module(module: ModuleType) -> None:
+            run_module(module)
+            _patch_module(name, module)
+
+        loader.exec_module = exec_module  # this loader serves this module only
+        return spec
+
+
+_finder = _PatchOnImport()
 
 
 def install(
@@ -274,19 +319,19 @@ def install(
         raise ValueError(f"wsgi_validate and wsgi_validate_harness are 'raise' or 'report', got {mode!r}, {harness!r}")
     uninstall()
     _reporter = _TestReporter(mode, harness == "raise", ignore, http_policy, findings_file, log)
-    for package, patch in _HARNESSES.items():
-        try:
-            patch()
-        except ImportError:
-            pass  # not installed: nothing of it to wrap
-        except Exception as error:  # an unexpected version: say so, and leave it unwrapped
-            logger.warning("wsgitypes.pytest: cannot wrap %s's applications: %r", package, error)
+    for name in _HARNESSES:
+        if name in sys.modules:
+            _patch_module(name, sys.modules[name])
+    sys.meta_path.insert(0, _finder)
 
 
 def uninstall() -> None:
     global _reporter
+    if _finder in sys.meta_path:
+        sys.meta_path.remove(_finder)
     while _undo:
         _undo.pop()()
+    _patched.clear()
     _reporter = None
 
 
@@ -389,7 +434,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         count, first = grouped.get(key, (0, finding))
         grouped[key] = (count + 1, first)
     terminalreporter.section(f"wsgitypes: PEP 3333 violations ({mode} mode)")
-    for (rule_id, test), (count, first) in sorted(grouped.items()):
+    for (_, test), (count, first) in sorted(grouped.items()):
         times = f" ({count} times)" if count > 1 else ""
         terminalreporter.write_line(f"{test or '(outside a test)'}: {first.message}{times}")
     tests = {test for _, test in grouped}
