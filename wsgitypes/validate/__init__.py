@@ -14,7 +14,14 @@ of the streams, and the response iterable (bytes only, ``len()`` accurate, body
 length equal to Content-Length where HTTP requires it).
 
 A response made by the server's ``wsgi.file_wrapper`` is handed back to the server
-unwrapped, so platform fast paths such as ``sendfile`` keep working.
+unwrapped, so platform fast paths such as ``sendfile`` keep working.  Nothing either
+side gets is changed: the body is one iteration however often ``iter()`` is called on
+it, and stream methods beyond PEP 3333's (``seek``...) work, noted as ``stream-extension``.
+
+Report mode reports a rule once per request and counts its repeats.  A response the
+server drops without ``close()`` is reported, never raised (it is found in ``__del__``),
+and :meth:`Validator.unclosed` lists it; ``pytest --wsgi-validate``
+(:mod:`wsgitypes.pytest`) checks that at the end of every test.
 """
 
 # The values checked in this package come from the other party and are of unknown

@@ -14,7 +14,7 @@ SINKS: tuple[Sink, ...] = ("logging", "wsgi.errors")
 
 logger = logging.getLogger("wsgitypes.validate")
 
-_DROPPED_KEPT = 256  # descriptions of never-closed responses kept for unclosed(); the count goes on
+_DROPPED_KEPT = 256  # descriptions of never-closed responses kept until unclosed() asks (each is reported anyway)
 
 
 class Reporter:
@@ -30,7 +30,7 @@ class Reporter:
     ones the server dropped without closing (:attr:`dropped`).
     """
 
-    __slots__ = ("raising", "sinks", "ignore", "policy", "logger", "open", "dropped", "dropped_count")
+    __slots__ = ("raising", "sinks", "ignore", "policy", "logger", "open", "dropped")
 
     def __init__(
         self,
@@ -47,7 +47,6 @@ class Reporter:
         self.logger = log
         self.open: set[int] = set()
         self.dropped: list[str] = []
-        self.dropped_count = 0
 
     def wants(self, rule: Rule) -> bool:
         """The rule is checked: not ignored, and not a POLICY rule unless ``http_policy``."""
@@ -82,7 +81,6 @@ class Reporter:
         """
         if not self.wants(CLOSE_CALLED):
             return
-        self.dropped_count += 1
         if len(self.dropped) < _DROPPED_KEPT:
             self.dropped.append(description)
         error = WSGIViolation(CLOSE_CALLED, description)
