@@ -26,6 +26,7 @@ import subprocess
 import sys
 import textwrap
 import types
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -386,34 +387,55 @@ def test_catches_exc_info_reraise() -> None:
     catches("exc-info-reraise", _error_after_body(trap=False), "AppError('disk on fire')", "headers were sent", reraise=False)
 
 
-def test_catches_close_called(monkeypatch: pytest.MonkeyPatch) -> None:
+def _unclosed_generator_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
+    start_response("200 OK", TEXT)
+    yield b"hello"
+
+
+def test_catches_close_called(caplog: pytest.LogCaptureFixture) -> None:
+    checked = validator(_unclosed_generator_app)
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        server = serve(checked, close=False)
+        assert server.body == b"hello"
+        assert checked.open_responses() == 1  # the server still holds it: not a finding yet
+        assert checked.unclosed() == []
+        del server  # ...and drops it without close()
+        gc.collect()  # the generator holds start_response, which holds the exchange: a cycle
+    assert checked.open_responses() == 0
+    [dropped] = checked.unclosed()
+    assert dropped == "GET /: the server never called close() on generator"
+    assert checked.unclosed() == []  # asked once, forgotten
+    [record] = [record for record in caplog.records if record.name == LOGGER]
+    check_violation(WSGIViolation(RULES["close-called"], dropped), "close-called")
+    assert "[close-called]" in record.getMessage() and dropped in record.getMessage()
+
+
+@pytest.mark.parametrize("mode", ["raise", "report"])
+def test_close_called_is_never_raised_from_del(mode: Literal["raise", "report"], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Under filterwarnings=error, anything raised from __del__ became a failure of
+    # whichever test the collector happened to run in.  Nothing may escape __del__.
     unraisable: list[Any] = []
     monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
-
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
-        start_response("200 OK", TEXT)
-        yield b"hello"
-
-    server = serve(validator(app), close=False)
-    assert server.body == b"hello"
-    del server
-    gc.collect()
-    errors = [hook.exc_value for hook in unraisable if isinstance(hook.exc_value, WSGIViolation)]
-    assert len(errors) == 1, unraisable
-    check_violation(errors[0], "close-called", "never called close() on generator")
-
-
-def test_close_called_is_silent_when_the_server_closes(monkeypatch: pytest.MonkeyPatch) -> None:
-    unraisable: list[Any] = []
-    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
-
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
-        start_response("200 OK", TEXT)
-        yield b"hello"
-
-    serve(validator(app))
-    gc.collect()
+    checked = validator(_unclosed_generator_app, mode=mode, report_to=("wsgi.errors",))
+    environ = make_environ()
+    errors = environ["wsgi.errors"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        server = serve(checked, environ, close=False)
+        errors.close()  # even with nowhere left to write the report
+        del server, environ  # the environ's wsgi.input wrapper refers to the exchange too
+        gc.collect()
     assert unraisable == []
+    assert len(checked.unclosed()) == 1
+
+
+def test_close_called_is_silent_when_the_server_closes(caplog: pytest.LogCaptureFixture) -> None:
+    checked = validator(_unclosed_generator_app)
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        serve(checked)
+        gc.collect()
+    assert checked.unclosed() == [] and checked.open_responses() == 0
+    assert [record for record in caplog.records if record.name == LOGGER] == []
 
 
 # --- application side: start_response -----------------------------------------------
@@ -729,6 +751,41 @@ def test_catches_stream_not_closed() -> None:
     catches("stream-not-closed", app("wsgi.errors"), "wsgi.errors.close() was called")
 
 
+def _rereads_after_seek(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """Reads the body, seeks back (as WebOb does once it has made the body seekable), reads it again."""
+    stream = environ["wsgi.input"]
+    first = stream.read()
+    stream.seek(0)
+    again = stream.read(int(environ["CONTENT_LENGTH"]))
+    start_response("200 OK", TEXT)
+    return [first + b"|" + again]
+
+
+def test_catches_stream_extension(caplog: pytest.LogCaptureFixture) -> None:
+    environ = make_environ(body=b"abc")
+    _policy(caplog, "stream-extension", _rereads_after_seek, "wsgi.input.seek", "BytesIO", environ=environ)
+
+    def asks_errors(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        environ["wsgi.errors"].isatty()
+        start_response("200 OK", TEXT)
+        return [b""]
+
+    _policy(caplog, "stream-extension", asks_errors, "wsgi.errors.isatty", "StringIO")
+
+
+@pytest.mark.parametrize("mode", ["raise", "report"])
+def test_stream_extensions_keep_working(mode: Literal["raise", "report"], caplog: pytest.LogCaptureFixture) -> None:
+    # An extension the server's stream really has is passed through, in both modes, and
+    # seek() moves what the CONTENT_LENGTH checks count from: no input-eof, no read-past-length.
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        for _ in range(2):
+            server = serve(validator(_rereads_after_seek, mode=mode), make_environ(body=b"abc"))
+            assert server.body == b"abc|abc"
+    assert [record for record in caplog.records if record.name == LOGGER] == []
+    with pytest.raises(AttributeError, match="fileno"):  # one the stream lacks fails as it would unwrapped
+        serve(validator(reader(("fileno", ())), mode=mode), make_environ(body=b"abc", **{"wsgi.input": _Stream(b"abc")}))
+
+
 # --- POLICY rules: logged with http_policy=True, never raised --------------------------
 
 
@@ -837,6 +894,7 @@ CATCHING_TESTS: dict[str, str] = {
     "input-args": "test_catches_input_args",
     "errors-str": "test_catches_errors_str",
     "stream-not-closed": "test_catches_stream_not_closed",
+    "stream-extension": "test_catches_stream_extension",
     "http-content-type": "test_catches_http_content_type",
     "http-no-body-status": "test_catches_http_no_body_status",
     "http-etag": "test_catches_http_etag",
@@ -859,12 +917,12 @@ def test_catching_test_fails_when_the_validator_misses_its_rule(
     rule_id: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each catching test can fail: with the validator blind to its rule, it does."""
-    see = Reporter.violation
+    see = Reporter.wants
 
-    def blind(self: Reporter, rule: Rule, detail: str, environ: dict[str, Any] | None = None) -> WSGIViolation | None:
-        return None if rule.id == rule_id else see(self, rule, detail, environ)
+    def blind(self: Reporter, rule: Rule) -> bool:
+        return rule.id != rule_id and see(self, rule)
 
-    monkeypatch.setattr(Reporter, "violation", blind)
+    monkeypatch.setattr(Reporter, "wants", blind)
     test = globals()[CATCHING_TESTS[rule_id]]
     fixtures: dict[str, Any] = {"caplog": caplog, "monkeypatch": monkeypatch}
     # The test fails: an assertion, "DID NOT RAISE", or the error the validator no longer names.
@@ -1080,6 +1138,39 @@ def test_report_mode_carries_on_after_many_violations(caplog: pytest.LogCaptureF
     assert {"environ-required", "environ-cgi-str", "status-str", "headers-list", "hop-by-hop", "body-bytes"} <= ids
 
 
+def test_report_mode_reports_each_rule_once_per_request_with_a_count(caplog: pytest.LogCaptureFixture) -> None:
+    # A 500-character str body breaks body-bytes 500 times: one report, and one count.
+    checked = validator(_returns(lambda: "x" * 500), mode="report")
+    for _ in range(2):  # per request: the second request reports its own
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger=LOGGER):
+            server = serve(checked)
+        assert server.chunks == ["x"] * 500  # the request carried on untouched
+        messages = [record.getMessage() for record in caplog.records if record.name == LOGGER]
+        assert len(messages) == 3, messages
+        iterable, first, count = messages
+        assert iterable.startswith("[response-iterable]") and "returned str" in iterable
+        assert first.startswith("[body-bytes]") and "item 1 is str: 'x'" in first
+        assert count.startswith("[body-bytes]") and "broken 500 times in this request" in count
+
+
+def test_report_mode_counts_repeats_from_the_streams(caplog: pytest.LogCaptureFixture) -> None:
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        for _ in range(50):
+            try:
+                environ["wsgi.errors"].write(b"bytes, not text")
+            except TypeError:  # from the server's StringIO, after the report
+                pass
+        start_response("200 OK", TEXT)
+        return [b"ok"]
+
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        assert serve(validator(app, mode="report")).body == b"ok"
+    messages = [record.getMessage() for record in caplog.records if record.name == LOGGER]
+    assert [message[:12] for message in messages] == ["[errors-str]", "[errors-str]"]
+    assert "broken 50 times" in messages[1]
+
+
 def test_report_mode_writes_to_wsgi_errors(caplog: pytest.LogCaptureFixture) -> None:
     app = _returns([b"hi"], status="200OK")
     environ = make_environ()
@@ -1116,10 +1207,16 @@ def test_ignore_skips_that_rule_only() -> None:
 def test_ignore_rejects_unknown_ids() -> None:
     with pytest.raises(ValueError, match="status-fromat"):
         validator(hello, ignore={"status-fromat"})
+    with pytest.raises(ValueError, match=r"'hop_by_hop' \(did you mean 'hop-by-hop'\?\)"):
+        validator(hello, ignore={"hop_by_hop"})
     with pytest.raises(ValueError):
         validator(hello, sample=1.5)
     with pytest.raises(ValueError):
         validator(hello, mode="warn")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="report_to"):
+        validator(hello, report_to="wsgi.errors")  # a str, not a collection of sinks
+    with pytest.raises(ValueError, match="report_to"):
+        validator(hello, report_to=("stderr",))
 
 
 def _serves_file(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:

@@ -39,9 +39,10 @@ section.
   called, `exc_info` re-raising and `close()`; `application` rules are about the
   status, headers, `start_response` / `write`, the response iterable and stream use.
 * **level**: `MUST` and `SHOULD` are PEP 3333's words; both raise in `mode="raise"`.
-  `POLICY` rules are HTTP good practice beyond PEP 3333: reported (logger
-  `wsgitypes.validate`) only with `validator(app, http_policy=True)`, never raised.
-* **section**: the PEP 3333 section the rule comes from (POLICY rules cite RFC 9110).
+  `POLICY` rules are reported (logger `wsgitypes.validate`) only with
+  `validator(app, http_policy=True)`, never raised: HTTP good practice beyond PEP 3333,
+  and code that works on the server at hand but not on every one (`stream-extension`).
+* **section**: the PEP 3333 section the rule comes from, or the RFC for HTTP's rules.
 * Any id can be switched off with `validator(app, ignore={{"<id>", ...}})`.
 
 {count} rules: {server} server, {application} application ({policy} of them POLICY).

@@ -632,6 +632,13 @@ ERRORS_STR = Rule("errors-str", _STREAMS, "application", "MUST",
     "wsgi.errors is given str (write) or a sequence of str (writelines)", fix="write text, not bytes")
 STREAM_NOT_CLOSED = Rule("stream-not-closed", _STREAMS, "application", "MUST",
     "the application does not close wsgi.input or wsgi.errors", fix="leave closing them to the server")
+# PEP 3333 says applications "must not use any other methods or attributes" of the streams;
+# code that does works on the server whose stream has them, so it is a portability note
+# (POLICY: reported with http_policy, never raised), not a failure.
+STREAM_EXTENSION = Rule("stream-extension", _STREAMS, "application", "POLICY",
+    "the application uses only the stream methods PEP 3333 lists (wsgi.input: read, readline, readlines, "
+    "__iter__; wsgi.errors: write, writelines, flush)",
+    fix="use only those, or copy the body into io.BytesIO before seeking it")
 
 # HTTP good practice beyond PEP 3333: reported only when asked for, never fatal.
 POLICY_STATUS_RANGE = Rule("http-status-code", "RFC 9110 §15", "application", "POLICY",

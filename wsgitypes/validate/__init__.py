@@ -14,12 +14,20 @@ of the streams, and the response iterable (bytes only, ``len()`` accurate, body
 length equal to Content-Length where HTTP requires it).
 
 A response made by the server's ``wsgi.file_wrapper`` is handed back to the server
-unwrapped, so platform fast paths such as ``sendfile`` keep working.
+unwrapped, so platform fast paths such as ``sendfile`` keep working.  Nothing either
+side gets is changed: the body is one iteration however often ``iter()`` is called on
+it, and stream methods beyond PEP 3333's (``seek``...) work, noted as ``stream-extension``.
+
+Report mode reports a rule once per request and counts its repeats.  A response the
+server drops without ``close()`` is reported, never raised (it is found in ``__del__``),
+and :meth:`Validator.unclosed` lists it; ``pytest --wsgi-validate``
+(:mod:`wsgitypes.pytest`) checks that at the end of every test.
 """
 
-# The values checked here come from the other party and are of unknown type on
-# purpose; narrowing them with type() leaves pyright with Unknown parts, which is
-# the point of checking them, not a gap in the annotations.
+# The values checked in this package come from the other party and are of unknown
+# type on purpose; narrowing them with type() leaves pyright with Unknown parts, which
+# is the point of checking them, not a gap in the annotations.  Each module of the
+# package says so to pyright with the line below.
 # pyright: reportUnknownMemberType=false, reportUnknownVariableType=false, reportUnknownArgumentType=false
 
 from __future__ import annotations
@@ -33,42 +41,22 @@ from wsgitypes import rules
 from wsgitypes.rules import WSGIViolation
 from wsgitypes.types import WSGIApplication
 from wsgitypes.validate._environ import check_environ, environ_looks_right
-from wsgitypes.validate._exchange import Exchange
-from wsgitypes.validate._report import Mode, Reporter, Sink, logger
+from wsgitypes.validate._exchange import Exchange, FileWrapperSpy
+from wsgitypes.validate._report import SINKS, Mode, Reporter, Sink, logger
 from wsgitypes.validate._streams import ErrorsWrapper, InputWrapper
 
 __all__ = ["Validator", "WSGIViolation", "validator"]
 
 
-class _FileWrapperSpy:
-    """Stands in for a function-style ``wsgi.file_wrapper`` for one request, to know what it made.
-
-    Per request and by identity: remembering the *types* it returned would let any
-    response of such a type (a generator, say) skip every check on later requests.
-    """
-
-    __slots__ = ("wrapper", "made")
-
-    def __init__(self, wrapper: Any) -> None:
-        self.wrapper = wrapper
-        self.made: tuple[Any, ...] = ()
-
-    def __call__(self, *args: Any) -> Any:
-        result = self.wrapper(*args)
-        self.made += (result,)
-        return result
-
-
 class Validator:
     """The WSGI application :func:`validator` returns; see the module docstring."""
 
-    __slots__ = ("app", "report", "sample", "_errors")
+    __slots__ = ("app", "report", "sample")
 
     def __init__(self, app: WSGIApplication, report: Reporter, sample: float) -> None:
         self.app = app
         self.report = report
         self.sample = sample
-        self._errors: dict[int, ErrorsWrapper] = {}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Iterable[bytes]:
         if self.sample < 1.0 and random() >= self.sample:
@@ -77,46 +65,41 @@ class Validator:
             self.report.violation(rules.SERVER_CALL, f"called with {len(args)} positional arguments and keywords {sorted(kwargs)}")
             return self.app(*args, **kwargs)
         environ, start_response = args
-        if not environ_looks_right(environ):
-            check_environ(environ, self.report)
-            if not isinstance(environ, dict):
-                return self.app(environ, start_response)
         report = self.report
         exchange = Exchange(report, environ, start_response)
+        if not environ_looks_right(environ, report.policy):
+            check_environ(environ, exchange)
+            if not isinstance(environ, dict):
+                return self.app(environ, start_response)
         if "wsgi.input" in environ:
-            environ["wsgi.input"] = InputWrapper(environ["wsgi.input"], report, environ)
+            environ["wsgi.input"] = InputWrapper(environ["wsgi.input"], exchange, environ)
         if "wsgi.errors" in environ:
-            environ["wsgi.errors"] = self._errors_wrapper(environ["wsgi.errors"])
+            environ["wsgi.errors"] = ErrorsWrapper(environ["wsgi.errors"], exchange)
         file_wrapper = environ.get("wsgi.file_wrapper")
         if file_wrapper is not None and not isinstance(file_wrapper, type):
-            file_wrapper = environ["wsgi.file_wrapper"] = _FileWrapperSpy(file_wrapper)
+            file_wrapper = environ["wsgi.file_wrapper"] = FileWrapperSpy(file_wrapper)
         try:
             result = self.app(environ, exchange.start_response)
-        except WSGIViolation:
+        except BaseException as error:
+            exchange.app_raised(error)
             raise
-        except BaseException:
-            if exchange.first_violation is not None and report.raising:
-                raise exchange.first_violation from None
-            raise
-        if file_wrapper is not None and (
-            type(result) is file_wrapper
-            or (type(file_wrapper) is _FileWrapperSpy and any(result is made for made in file_wrapper.made))
-        ):
-            if exchange.reraised or exchange.first_violation is not None:
-                exchange.check_returned()  # a trapped exc_info, a violation the application swallowed
-            if not exchange.status:
-                exchange.violation(rules.FILE_WRAPPER_STARTED, "a wsgi.file_wrapper response was returned before start_response")
-            return result
-        body: Iterable[bytes] = exchange.app_returned(result)
+        body: Iterable[bytes] = exchange.app_returned(result, environ, file_wrapper)
         return body
 
-    def _errors_wrapper(self, stream: Any) -> ErrorsWrapper:
-        wrapper = self._errors.get(id(stream))
-        if wrapper is None or wrapper.stream is not stream:
-            wrapper = ErrorsWrapper(stream, self.report)
-            if len(self._errors) < 64:  # servers reuse a handful of error streams at most
-                self._errors[id(stream)] = wrapper
-        return wrapper
+    def unclosed(self) -> list[str]:
+        """The responses with ``close()`` that the server dropped without calling it; then forgets them.
+
+        Each is described as ``"GET /path: the server never called close() on generator"``,
+        and was also reported (never raised) when it was dropped.  A response the server
+        still holds is not listed yet: :meth:`open_responses` counts those (call
+        ``gc.collect()`` first when the server may hold one in a reference cycle).
+        """
+        dropped, self.report.dropped = self.report.dropped, []
+        return dropped
+
+    def open_responses(self) -> int:
+        """How many responses with ``close()`` were handed to the server and are neither closed nor dropped."""
+        return len(self.report.open)
 
 
 _TO_LOGGING: tuple[Sink, ...] = ("logging",)
@@ -128,7 +111,7 @@ def validator(
     *,
     mode: Mode = "raise",
     sample: float = 1.0,
-    report_to: Collection[Sink] = _TO_LOGGING,
+    report_to: Collection[str] = _TO_LOGGING,
     ignore: Collection[str] = (),
     http_policy: bool = False,
     log: logging.Logger = logger,
@@ -152,4 +135,6 @@ def validator(
         raise ValueError(f"sample must be between 0.0 and 1.0, got {sample!r}")
     if mode not in ("raise", "report"):
         raise ValueError(f"mode must be 'raise' or 'report', got {mode!r}")
+    if isinstance(report_to, str) or not set(report_to) <= set(SINKS):
+        raise ValueError(f"report_to must be a collection of {' and/or '.join(map(repr, SINKS))}, got {report_to!r}")
     return Validator(app, Reporter(mode, report_to, ignore, http_policy, log), sample)

@@ -1,37 +1,56 @@
 """The server's side of the call: is the environ what PEP 3333 promises?
 
-``environ_looks_right`` is the hot path: C-level operations only, True when every
-environ rule holds.  When it says False, ``check_environ`` finds the broken rule and
-builds the message.  Some answers (request methods, ports) are learned: a value that
-passed the full check once is accepted by the fast path afterwards.
+``environ_looks_right`` is the hot path: a handful of C-level operations, True when
+every environ rule holds.  When it says False, ``check_environ`` finds the broken
+rule and builds the message.  Most of the answer is learned: an environ's *shape*
+(its keys, in order) and the values a server repeats on every request are checked
+in full once, and recognised afterwards.
 """
 
-# The values checked here come from the other party and are of unknown type on
-# purpose; narrowing them with type() leaves pyright with Unknown parts, which is
-# the point of checking them, not a gap in the annotations.
 # pyright: reportUnknownMemberType=false, reportUnknownVariableType=false, reportUnknownArgumentType=false
+# (why: see wsgitypes/validate/__init__.py)
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from operator import itemgetter
-from typing import Any
+from typing import Any, Protocol
 
 from wsgitypes import rules
 from wsgitypes.rules import REQUIRED_KEYS, check_content_length, check_path_info, check_script_name
 from wsgitypes.streams import is_error_stream, is_input_stream
-from wsgitypes.validate._report import Reporter
 
 _LEARN_LIMIT = 4096
 
 
-# An environ's "shape" is its tuple of keys.  A server sends few shapes (one per set
-# of request headers), so each is checked once: it has every required key, no
-# HTTP_CONTENT_* key, and here is the getter that pulls out its CGI values.
-_shapes: dict[tuple[str, ...], Callable[[dict[str, Any]], Any]] = {}
-# The values a server repeats on every request, checked together: one learned tuple.
-_fixed_values = itemgetter("wsgi.version", "wsgi.url_scheme", "REQUEST_METHOD", "SERVER_NAME", "SERVER_PORT")
+class Violations(Protocol):
+    """Where a broken rule goes: the request's exchange."""
+
+    def violation(self, rule: rules.Rule, detail: str, /) -> None: ...
+
+
+# A server sends few shapes (one per set of request headers), and each is checked
+# once: it has every required key and no HTTP_CONTENT_* key.  A learned shape keeps
+# one getter for all its keys, ordered so that one call both proves an environ has
+# exactly these keys (given the same len()) and returns the values in blocks:
+#
+#   wsgi.version, then the fixed text values (learned, as one tuple, in _fixed_ok),
+#   then the other text values (every CGI value, and the extension values that were
+#   str when the shape was learned: all must be Latin-1 str), then the rest.
+#
+# The most recent shape of each length is tried first; the keys tuple finds the others.
+_Getter = Callable[[dict[str, Any]], tuple[Any, ...]]
+_Shape = tuple[_Getter, int, int]  # the getter, where the fixed values end, where the text values end
+_shapes: dict[tuple[str, ...], _Shape] = {}
+_latest: dict[int, _Shape] = {}
 _fixed_ok: set[tuple[Any, ...]] = set()
+_FIXED_TEXT = ("wsgi.url_scheme", "REQUEST_METHOD", "SERVER_NAME", "SERVER_PORT")
+# SCRIPT_NAME is where the application is mounted: the same on every request, learned too.
+_MOUNT = "SCRIPT_NAME"
+
+
+def _fixed_keys(environ: dict[str, Any]) -> list[str]:
+    return ["wsgi.version", *_FIXED_TEXT, *([_MOUNT] if _MOUNT in environ else [])]
 
 
 def _learn_shape(environ: dict[str, Any]) -> None:
@@ -43,60 +62,74 @@ def _learn_shape(environ: dict[str, Any]) -> None:
         and "HTTP_CONTENT_LENGTH" not in environ
         and "HTTP_CONTENT_TYPE" not in environ
     ):
-        # A tuple-returning getter even for one key, so join() always gets an iterable.
-        # Extension keys with str values are joined too: every environ str is Latin-1.
-        cgi = [key for key in keys if rules.is_cgi_key(key) or (type(environ[key]) is str and key != "wsgi.url_scheme")]
-        _shapes[keys] = itemgetter(*cgi, *cgi) if len(cgi) == 1 else itemgetter(*cgi)
+        fixed = _fixed_keys(environ)
+        text = [key for key in keys if key not in fixed and (rules.is_cgi_key(key) or type(environ[key]) is str)]
+        rest = [key for key in keys if key not in fixed and key not in text]
+        _shapes[keys] = _latest[len(keys)] = (itemgetter(*fixed, *text, *rest), len(fixed), len(fixed) + len(text))
 
 
-def environ_looks_right(environ: Any) -> bool:
+def _shape_values(env: dict[str, Any]) -> tuple[_Shape, tuple[Any, ...]] | None:
+    shape = _latest.get(len(env))
+    if shape is not None:
+        try:
+            return shape, shape[0](env)
+        except KeyError:  # another shape of the same length
+            pass
+    shape = _shapes.get(tuple(env))
+    if shape is None:
+        return None
+    _latest[len(env)] = shape
+    return shape, shape[0](env)
+
+
+def environ_looks_right(environ: Any, policy: bool) -> bool:
+    """True when every environ rule holds (``policy``: the POLICY ones too)."""
     try:
         if type(environ) is not dict:
             return False
         env: dict[str, Any] = environ
-        cgi_values = _shapes.get(tuple(env))
-        if cgi_values is None:
+        found = _shape_values(env)
+        if found is None:
             return False
-        # Every CGI value must be str (join() raises TypeError) and Latin-1, as must
-        # the extension values that were str when the shape was learned.
-        text = "".join(cgi_values(env))
+        (_, fixed_end, text_end), values = found
+        # join() raises TypeError unless every value is str; encode() checks Latin-1.
+        text = "".join(values[1:text_end])
         if not text.isascii():
             text.encode("latin-1")
         return bool(
-            _fixed_values(env) in _fixed_ok
-            and check_script_name(env.get("SCRIPT_NAME", "")) is None
+            values[:fixed_end] in _fixed_ok
             and check_path_info(env.get("PATH_INFO", "")) is None
-            and check_content_length(env.get("CONTENT_LENGTH", "")) is None
             and is_input_stream(env["wsgi.input"])
             and is_error_stream(env["wsgi.errors"])
             and callable(env.get("wsgi.file_wrapper", len))
+            and (not policy or check_content_length(env.get("CONTENT_LENGTH", "")) is None)
         )
     except (TypeError, UnicodeEncodeError):
         return False
 
 
-def check_environ(environ: Any, report: Reporter) -> None:
-    """Report every broken environ rule; learn the shape and values that passed."""
+def check_environ(environ: Any, found: Violations) -> None:
+    """Report every broken environ rule to ``found``; learn the shape and values that passed."""
     if type(environ) is not dict:
-        report.violation(rules.ENVIRON_DICT, f"got {type(environ).__name__}")
+        found.violation(rules.ENVIRON_DICT, f"got {type(environ).__name__}")
         if not isinstance(environ, dict):
             return
     env: dict[Any, Any] = environ
     missing = sorted(REQUIRED_KEYS - env.keys())
     if missing:
-        report.violation(rules.ENVIRON_REQUIRED, f"missing {', '.join(missing)}", env)
+        found.violation(rules.ENVIRON_REQUIRED, f"missing {', '.join(missing)}")
     for key, value in env.items():
         if type(key) is not str:
-            report.violation(rules.ENVIRON_KEY_STR, f"key {key!r} is {type(key).__name__}", env)
+            found.violation(rules.ENVIRON_KEY_STR, f"key {key!r} is {type(key).__name__}")
             continue
         if isinstance(value, str):
             problem = rules.check_latin1(value)
             if problem:
-                report.violation(rules.ENVIRON_LATIN1, f"environ[{key!r}]: {problem}", env)
+                found.violation(rules.ENVIRON_LATIN1, f"environ[{key!r}]: {problem}")
         elif rules.is_cgi_key(key):
-            report.violation(rules.ENVIRON_CGI_STR, f"environ[{key!r}] is {type(value).__name__}: {value!r}", env)
-    if _check_values(env, report) and len(_fixed_ok) < _LEARN_LIMIT:
-        _fixed_ok.add(_fixed_values(env))
+            found.violation(rules.ENVIRON_CGI_STR, f"environ[{key!r}] is {type(value).__name__}: {value!r}")
+    if _check_values(env, found) and len(_fixed_ok) < _LEARN_LIMIT:
+        _fixed_ok.add(tuple(env[key] for key in _fixed_keys(env)))
     _learn_shape(env)
 
 
@@ -106,7 +139,7 @@ def _text_problem(env: dict[Any, Any], key: str, check: Callable[[str], str | No
     return check(value) if isinstance(value, str) else None
 
 
-def _check_values(env: dict[Any, Any], report: Reporter) -> bool:
+def _check_values(env: dict[Any, Any], found: Violations) -> bool:
     """Report broken value rules; True when the values the fast path learns all passed."""
     fixed_ok = REQUIRED_KEYS <= env.keys()
     for key, rule, check in _LEARNED_CHECKS:
@@ -115,30 +148,35 @@ def _check_values(env: dict[Any, Any], report: Reporter) -> bool:
         if problem:
             fixed_ok = False
             if key in env:
-                report.violation(rule, problem, env)
-    for key, check in (("SCRIPT_NAME", check_script_name), ("PATH_INFO", check_path_info)):
-        if (problem := _text_problem(env, key, check)) is not None:
-            report.violation(rules.ENVIRON_PATH, problem, env)
+                found.violation(rule, problem)
+    script_name = env.get("SCRIPT_NAME", "")
+    if not isinstance(script_name, str):
+        fixed_ok = False  # environ-cgi-str's
+    elif (problem := check_script_name(script_name)) is not None:
+        fixed_ok = False
+        found.violation(rules.ENVIRON_PATH, problem)
+    if (problem := _text_problem(env, "PATH_INFO", check_path_info)) is not None:
+        found.violation(rules.ENVIRON_PATH, problem)
     if (problem := _text_problem(env, "CONTENT_LENGTH", check_content_length)) is not None:
-        report.violation(rules.ENVIRON_CONTENT_LENGTH, problem, env)
+        found.violation(rules.ENVIRON_CONTENT_LENGTH, problem)
     for key in ("HTTP_CONTENT_LENGTH", "HTTP_CONTENT_TYPE"):
         if key in env:
-            report.violation(rules.ENVIRON_NO_HTTP_CONTENT, f"environ has {key}", env)
+            found.violation(rules.ENVIRON_NO_HTTP_CONTENT, f"environ has {key}")
     version = env.get("wsgi.version")
     if type(version) is not tuple or version != (1, 0):
         fixed_ok = False
         if "wsgi.version" in env:
-            report.violation(rules.ENVIRON_VERSION, f"wsgi.version is {version!r}", env)
+            found.violation(rules.ENVIRON_VERSION, f"wsgi.version is {version!r}")
     if "wsgi.input" in env and not is_input_stream(env["wsgi.input"]):
-        report.violation(rules.ENVIRON_INPUT, f"wsgi.input is {env['wsgi.input']!r}", env)
+        found.violation(rules.ENVIRON_INPUT, f"wsgi.input is {env['wsgi.input']!r}")
     if "wsgi.errors" in env and not is_error_stream(env["wsgi.errors"]):
-        report.violation(rules.ENVIRON_ERRORS, f"wsgi.errors is {env['wsgi.errors']!r}", env)
+        found.violation(rules.ENVIRON_ERRORS, f"wsgi.errors is {env['wsgi.errors']!r}")
     if not callable(env.get("wsgi.file_wrapper", len)):
-        report.violation(rules.ENVIRON_FILE_WRAPPER, f"wsgi.file_wrapper is {env['wsgi.file_wrapper']!r}", env)
+        found.violation(rules.ENVIRON_FILE_WRAPPER, f"wsgi.file_wrapper is {env['wsgi.file_wrapper']!r}")
     return fixed_ok
 
 
-# The checked values the fast path learns (see _fixed_values), with their rules.
+# The checked values the fast path learns (see _FIXED_TEXT), with their rules.
 _LEARNED_CHECKS: tuple[tuple[str, rules.Rule, Callable[[str], str | None]], ...] = (
     ("REQUEST_METHOD", rules.ENVIRON_METHOD, rules.check_method),
     ("SERVER_PORT", rules.ENVIRON_SERVER, rules.check_server_port),

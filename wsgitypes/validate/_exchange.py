@@ -1,35 +1,53 @@
 """One request/response exchange: the application's start_response, write and body.
 
-An :class:`Exchange` is created per checked request.  It is handed to the
-application as ``start_response`` (its bound method) and handed back to the server
-as the response iterable, so one object watches the whole conversation: which
-status and headers were given and when, what the server's start_response did with
-``exc_info``, every bytestring written or yielded, ``len()``, and ``close()``.
+An :class:`Exchange` is created per checked request and watches the whole
+conversation.  Its bound ``start_response`` is what the application calls; which
+status and headers were given and when, and what the server's start_response did
+with ``exc_info``, are kept here.  The end of the application call is decided here
+too, in one place (:meth:`Exchange.app_returned`, :meth:`Exchange.app_raised`): a
+violation the application swallowed is raised again, a trapped ``exc_info`` is
+reported, and the server gets what it should iterate.  A short list of bytes is
+checked whole and handed back as it is; a ``wsgi.file_wrapper`` response goes back
+untouched (``sendfile`` fast paths); anything else is watched by the exchange
+itself, standing in for the response: every bytestring yielded or written, ``len()``,
+and ``close()``.
 
 Status lines and headers that passed the full check are remembered, so the common
 case costs a set lookup each.
 """
 
-# The values checked here come from the other party and are of unknown type on
-# purpose; narrowing them with type() leaves pyright with Unknown parts, which is
-# the point of checking them, not a gap in the annotations.
 # pyright: reportUnknownMemberType=false, reportUnknownVariableType=false, reportUnknownArgumentType=false
+# (why: see wsgitypes/validate/__init__.py)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from types import TracebackType
+from collections.abc import Generator, Iterable, Iterator
+from types import GeneratorType, TracebackType
 from typing import Any, cast
 
 from wsgitypes import rules
+from wsgitypes.rules import WSGIViolation
 from wsgitypes.validate._report import Reporter
 
 _LEARN_LIMIT = 4096
 _statuses_ok: set[str] = set()
 _headers_ok: set[tuple[str, str]] = set()  # (name, value) pairs that passed, Content-Length excepted
+_length_headers_ok: set[tuple[str, str]] = set()  # Content-Length headers that passed
+_no_body: dict[tuple[object, str], bool] = {}  # (method, status) -> rules.body_forbidden()
+
+
+def _body_forbidden(method: object, status: str) -> bool:
+    """:func:`wsgitypes.rules.body_forbidden`, remembered per (method, status)."""
+    key = (method, status)
+    answer = _no_body.get(key)
+    if answer is None:
+        answer = rules.body_forbidden(method if isinstance(method, str) else None, status)
+        if len(_no_body) < _LEARN_LIMIT:
+            _no_body[key] = answer
+    return answer
 
 _NOT_STARTED = ""
-_CONTENT_LENGTH_NAMES = {"Content-Length", "content-length", "CONTENT-LENGTH", "Content-length"}
+_SHORT = 8  # a list or tuple up to this long is checked whole when the application returns it
 
 
 def _status_problems(status: object) -> list[tuple[rules.Rule, str]]:
@@ -79,45 +97,121 @@ def _etag_quoted(value: str) -> bool:
     return len(tag) >= 2 and tag[0] == '"' and tag[-1] == '"'
 
 
-class Exchange:
-    # Class-level defaults rather than __slots__: a new exchange then costs four
-    # attribute stores, not fourteen.  Instances shadow them as the exchange goes on.
-    status = _NOT_STARTED
-    content_length: str | None = None
-    headers_sent = False
-    sent = 0
-    items = 0
-    in_iteration = False
-    reraised = ""  # the name of the exception start_response re-raised for exc_info
-    first_violation: rules.WSGIViolation | None = None
-    closed = False
-    result: Any = None
-    headers: Any = None
-    iterator: Iterator[Any]
-    server_write: Any
+class FileWrapperSpy:
+    """Stands in for a function-style ``wsgi.file_wrapper`` for one request, to know what it made.
 
+    Per request and by identity: remembering the *types* it returned would let any
+    response of such a type (a generator, say) skip every check on later requests.
+    """
+
+    __slots__ = ("wrapper", "made")
+
+    def __init__(self, wrapper: Any) -> None:
+        self.wrapper = wrapper
+        self.made: tuple[Any, ...] = ()
+
+    def __call__(self, *args: Any) -> Any:
+        result = self.wrapper(*args)
+        self.made += (result,)
+        return result
+
+
+def _made_by(file_wrapper: Any, result: object) -> bool:
+    """``result`` came from the server's ``wsgi.file_wrapper`` (a class, or a function we watched)."""
+    if type(result) is file_wrapper:
+        return True
+    return type(file_wrapper) is FileWrapperSpy and any(result is made for made in file_wrapper.made)
+
+
+class Exchange:
+    # Every attribute is a slot set here: reading a slot is one of the cheapest things
+    # CPython does, and the hot paths read most of these on every request.
+    __slots__ = (
+        "report", "server_start", "method", "errors", "status", "headers", "content_length",
+        "expected", "headers_sent", "sent", "reraised", "first_violation", "closed", "result",
+        "body", "repeats", "server_write", "where",
+    )  # fmt: skip
+
+    # The exchange keeps what it needs from the environ, not the environ itself: the
+    # environ holds the stream wrappers, which hold the exchange, and a reference back
+    # would make every request a cycle for the garbage collector.
     def __init__(self, report: Reporter, environ: dict[str, Any], server_start: Any) -> None:
         self.report = report
-        self.environ = environ
         self.server_start = server_start
-        try:
-            self.method = environ["REQUEST_METHOD"]
-        except KeyError:  # already reported by check_environ: report mode carries on
-            self.method = None
+        if type(environ) is dict:
+            self.method: object = environ.get("REQUEST_METHOD")
+            self.errors: Any = environ.get("wsgi.errors")  # where report_to=("wsgi.errors",) writes
+        else:
+            self.method = self.errors = None
+        self.status = _NOT_STARTED
+        self.headers: Any = None
+        self.content_length: str | None = None  # a valid Content-Length the application sent
+        self.expected = -1  # the body length that Content-Length promises; -1 when none is checked
+        self.headers_sent = False
+        self.sent = 0
+        self.reraised = ""  # the name of the exception start_response re-raised for exc_info
+        self.first_violation: WSGIViolation | None = None
+        self.closed = False
+        self.result: Any = None
+        self.body: GeneratorType[Any, None, None] | None = None  # the checked iteration, once asked for
+        self.repeats: dict[str, int] | None = None  # report mode: rule id -> times broken in this request
+        self.server_write: Any = None
+        self.where = ("", "")  # SCRIPT_NAME and PATH_INFO, to name a response that must be closed
 
-    def violation(self, rule: rules.Rule, detail: str) -> None:
-        try:
-            self.report.violation(rule, detail, self.environ)
-        except rules.WSGIViolation as error:
-            # Kept so that an application that swallows it cannot hide it (see app_returned).
+    def violation(self, rule: rules.Rule, detail: str, /) -> None:
+        """Raise or report a broken rule of this request.
+
+        A raised violation is kept, so that an application that swallows it cannot
+        hide it from the server (see :meth:`raise_swallowed`).  A reported one is
+        reported once per rule and request; its repeats are counted and summed up
+        when the request ends.
+        """
+        report = self.report
+        if not report.wants(rule):
+            return
+        error = WSGIViolation(rule, detail)
+        report.seen(error)
+        if report.raises(rule):
             if self.first_violation is None:
                 self.first_violation = error
-            raise
+            raise error
+        repeats = self.repeats
+        if repeats is None:
+            repeats = self.repeats = {}
+        times = repeats.get(rule.id, 0)
+        repeats[rule.id] = times + 1
+        if not times:
+            report.emit(str(error), self.errors)
+
+    def raise_swallowed(self) -> None:
+        """The application caught a violation raised inside it and carried on: raise it for the server."""
+        if self.first_violation is not None:
+            raise self.first_violation from None
+
+    def _report_repeats(self) -> None:
+        repeats, self.repeats = self.repeats, None
+        if repeats:
+            for rule_id, count in repeats.items():
+                if count > 1:
+                    self.report.repeats(rules.RULES[rule_id], count, self.errors)
 
     # --- start_response and write, as the application sees them ------------------
 
     def start_response(self, *args: Any, **kwargs: Any) -> Any:
-        if len(args) == 2 and not kwargs:  # the common call: no dict look-ups
+        if len(args) == 2 and not kwargs and not self.status:  # the common call, the first time
+            status, headers = args
+            try:
+                learned = status in _statuses_ok and type(headers) is list and self._headers_look_right(headers)
+            except (TypeError, AttributeError):  # unhashable or non-str parts: the full check names them
+                learned = False
+            if learned:
+                self.headers = headers
+                return self._started(status, self.server_start(status, headers))
+        return self._start_response(args, kwargs)
+
+    def _start_response(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """start_response called in any other way, or with a status or headers not seen before."""
+        if len(args) == 2 and not kwargs:
             status, headers = args
             exc_info = None
         else:
@@ -131,12 +225,7 @@ class Exchange:
                 self.violation(rules.START_RESPONSE_ONCE, f"second call ({status!r}) after {self.status!r} without exc_info")
         elif not _exc_info_ok(exc_info):
             self.violation(rules.EXC_INFO_TUPLE, f"exc_info is {exc_info!r:.80}")
-        try:
-            fast = status in _statuses_ok and type(headers) is list and self._headers_look_right(headers)
-        except (TypeError, AttributeError):  # unhashable or non-str parts: the slow path names them
-            fast = False
-        if not fast:
-            self._check_response_start(status, headers)
+        self._check_response_start(status, headers)
         self.headers = headers  # for http_policy's Content-Type check
         if exc_info is not None and self.headers_sent:
             error = exc_info[1] if _exc_info_ok(exc_info) else exc_info
@@ -151,26 +240,31 @@ class Exchange:
                 rules.EXC_INFO_RERAISE,
                 f"start_response returned normally with exc_info {error!r:.80} after the headers were sent",
             )
-            self.status = status if isinstance(status, str) and status else "?"
         else:
-            self.status = status if isinstance(status, str) and status else "?"
             write = self.server_start(*args, **kwargs)
+        return self._started(status if isinstance(status, str) and status else "?", write)
+
+    def _started(self, status: str, write: Any) -> Any:
+        """The server took the status: what the body must now be, and the application's write."""
+        self.status = status
+        length = self.content_length
+        self.expected = -1 if length is None or _body_forbidden(self.method, status) else int(length)
         if not callable(write):
             self.violation(rules.START_RESPONSE_WRITE, f"start_response returned {write!r:.80}")
         self.server_write = write
         return self.write
 
     def _headers_look_right(self, headers: list[Any]) -> bool:
-        self.content_length = None
+        """Every header passed before, with at most one Content-Length (kept in ``content_length``)."""
+        length = None
         for header in headers:
             if header in _headers_ok:
                 continue
-            if type(header) is tuple and len(header) == 2 and header[0] in _CONTENT_LENGTH_NAMES and self.content_length is None:
-                value = header[1]
-                if type(value) is str and rules.check_response_content_length(value) is None:
-                    self.content_length = value
-                    continue
+            if length is None and header in _length_headers_ok:
+                length = header[1]
+                continue
             return False
+        self.content_length = length
         return True
 
     def _check_response_start(self, status: object, headers: object) -> None:
@@ -197,42 +291,67 @@ class Exchange:
             if name.lower() == "content-length":
                 if self.content_length is not None:
                     self.violation(rules.CONTENT_LENGTH_HEADER, f"a second Content-Length ({self.content_length!r}, then {value!r})")
-                self.content_length = value
+                else:
+                    self.content_length = value
+                    if len(_length_headers_ok) < _LEARN_LIMIT:
+                        _length_headers_ok.add(header)
             elif name.lower() == "etag" and not _etag_quoted(value):
-                self._check_policy_etag(value)  # never learned, so every response with it is reported
+                self.violation(rules.POLICY_ETAG, f"ETag {value!r} is not a quoted string")  # never learned
             elif len(_headers_ok) < _LEARN_LIMIT:
                 _headers_ok.add(header)
-
-    def _check_policy_etag(self, value: str) -> None:
-        if not _etag_quoted(value):
-            self.violation(rules.POLICY_ETAG, f"ETag {value!r} is not a quoted string")
 
     def write(self, *args: Any) -> object:
         data = args[0] if len(args) == 1 else None
         if len(args) != 1:
             self.violation(rules.WRITE_BYTES, f"write() takes one bytestring, got {len(args)} arguments")
-        if self.in_iteration:
+        if self.body is not None and self.body.gi_running:
             self.violation(rules.WRITE_NOT_IN_ITERABLE, "write() was called while the server iterated the response")
         elif self.closed:  # the server has called close(): the response is over
             self.violation(rules.WRITE_AFTER_START, f"write({data!r:.80}) after the response ended (close() was called)")
         if type(data) is not bytes:
             self.violation(rules.WRITE_BYTES, f"write({data!r:.80}): got {type(data).__name__}")
         elif data:
-            self._body_bytes(data)
+            self._body_bytes(len(data))
         return self.server_write(*args)
 
-    # --- the response iterable, as the server sees it ----------------------------
+    def _body_bytes(self, size: int) -> None:
+        if not self.headers_sent:
+            self._body_begins(size)
+        self.sent += size
+        if 0 <= self.expected < self.sent:
+            self._too_long()
 
-    def app_returned(self, result: Any) -> Any:
-        """Check what the application returned and give the server its stand-in.
+    def _body_begins(self, size: int) -> None:
+        if not self.status:
+            self.violation(rules.START_BEFORE_BODY, f"{size} body bytes came before start_response")
+        self.headers_sent = True
 
-        A short list or tuple is checked whole, here, and handed to the server as it
-        is: its items are already known, so there is nothing left to watch.
+    def _too_long(self) -> None:
+        self.violation(rules.CONTENT_LENGTH_MATCH, f"{self.sent} bytes sent so far, Content-Length is {self.expected}")
+
+    # --- the end of the application call ----------------------------------------
+
+    def app_raised(self, error: BaseException) -> None:
+        """The application call raised ``error``: a violation it swallowed on the way wins."""
+        self._report_repeats()
+        if not isinstance(error, WSGIViolation):
+            self.raise_swallowed()
+
+    def app_returned(self, result: Any, environ: dict[str, Any], file_wrapper: Any) -> Any:
+        """Check what the application returned and give the server what to iterate.
+
+        A short list or tuple of bytes is checked whole, here, and handed to the server
+        as it is: its items are already known, so there is nothing left to watch.
         """
-        if self.reraised or (self.first_violation is not None and self.report.raising):
-            self.check_returned()
+        if self.reraised or self.first_violation is not None:
+            self._check_not_trapped()
         kind = type(result)
-        if (kind is list or kind is tuple) and len(result) <= 8:
+        if file_wrapper is not None and _made_by(file_wrapper, result):
+            if not self.status:
+                self.violation(rules.FILE_WRAPPER_STARTED, "a wsgi.file_wrapper response was returned before start_response")
+            self._report_repeats()
+            return result
+        if (kind is list or kind is tuple) and len(result) <= _SHORT:
             try:
                 body = b"".join(result)  # TypeError unless every item is bytes-like
             except TypeError:
@@ -241,96 +360,84 @@ class Exchange:
                 # join() also takes bytearray and memoryview: each item must be exactly bytes.
                 # A single item is when join() handed back that very object.
                 if self.status and (body is result[0] if len(result) == 1 else not result or _only_bytes(result)):
-                    if self.content_length is not None and self._length_checked():
-                        self.sent += len(body)
-                        if self.sent != int(self.content_length):
-                            self.violation(rules.CONTENT_LENGTH_MATCH, f"the body has {self.sent} bytes, Content-Length is {self.content_length}")
-                    if self.report.policy:
-                        self.sent += 0 if self.content_length is not None and self._length_checked() else len(body)
-                        self._check_policy_body()
+                    self.sent += len(body)
+                    if (self.expected >= 0 and self.expected != self.sent) or self.report.policy or self.repeats:
+                        self._body_ended()
                     return result
         elif result is None or isinstance(result, (str, bytes)) or not hasattr(kind, "__iter__"):
             self.violation(rules.RESPONSE_ITERABLE, f"the application returned {kind.__name__}: {result!r:.80}")
         self.result = result
-        sized, closable = hasattr(kind, "__len__"), hasattr(result, "close")
+        # On the instance: a miss on the type costs an AttributeError built and dropped.
+        sized, closable = hasattr(result, "__len__"), hasattr(result, "close")
         if sized or closable:
-            self.__class__ = _STAND_INS[sized, closable]  # pyright: ignore[reportAttributeAccessIssue]  # same layout, adds a method
+            self.__class__ = _STAND_INS[sized, closable]  # pyright: ignore[reportAttributeAccessIssue]  # same layout, adds methods
+            if closable:
+                self.report.open.add(id(self))
+                self.where = (environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""))
         return self
 
-    def check_returned(self) -> None:
-        """The application call is over: it must not have trapped a re-raised exc_info or a violation."""
+    def _check_not_trapped(self) -> None:
+        """The application's part is over: it must not have trapped a re-raised exc_info or a violation."""
         if self.reraised:
             self.violation(
                 rules.EXC_INFO_NOT_TRAPPED,
                 f"the application returned normally after start_response re-raised its exc_info ({self.reraised})",
             )
-        if self.first_violation is not None and self.report.raising:
-            raise self.first_violation  # the application caught it; the server must still hear of it
+        self.raise_swallowed()
+
+    # --- the response iterable, as the server sees it ----------------------------
 
     def __iter__(self) -> Iterator[bytes]:
-        try:
-            self.iterator = iter(self.result)
-        except TypeError:
-            self.violation(rules.RESPONSE_ITERABLE, f"iter() fails on the application's {type(self.result).__name__}: {self.result!r:.80}")
-            raise
-        return self
+        # One iteration, however often iter() is called: a server (or test client) that
+        # takes the first item and then iterates again must get the rest, not a restart.
+        if self.body is None:
+            try:
+                iterator = iter(self.result)
+            except TypeError:
+                self.violation(rules.RESPONSE_ITERABLE, f"iter() fails on the application's {type(self.result).__name__}: {self.result!r:.80}")
+                raise
+            self.body = cast("GeneratorType[Any, None, None]", self._checked(iterator))
+        return self.body
 
-    def __next__(self) -> bytes:
-        self.in_iteration = True
+    def _checked(self, iterator: Iterator[Any]) -> Generator[Any, None, None]:
+        count = 0
         try:
-            item = next(self.iterator)
-        except StopIteration:
-            self.in_iteration = False
-            self._exhausted()
+            for item in iterator:
+                count += 1
+                if type(item) is not bytes:
+                    self.violation(rules.BODY_BYTES, f"item {count} is {type(item).__name__}: {item!r:.80}")
+                elif item:
+                    if not self.headers_sent:
+                        self._body_begins(len(item))
+                    self.sent += len(item)
+                    if 0 <= self.expected < self.sent:
+                        self._too_long()
+                yield item
+        except GeneratorExit:  # the server stopped early; close() is its way to end the response
             raise
         except BaseException:
-            self.in_iteration = False
-            if self.first_violation is not None and self.report.raising:
-                raise self.first_violation from None
+            self.raise_swallowed()
             raise
-        self.in_iteration = False
-        self.items += 1
-        if type(item) is not bytes:
-            self.violation(rules.BODY_BYTES, f"item {self.items} is {type(item).__name__}: {item!r:.80}")
-        elif item:
-            self._body_bytes(item)
-        return item  # type: ignore[no-any-return]  # checked above, passed on whatever it is
+        self._exhausted(count)
 
-    def _body_bytes(self, data: bytes) -> None:
-        if not self.status:
-            self.violation(rules.START_BEFORE_BODY, f"{len(data)} body bytes came before start_response")
-        self.headers_sent = True
-        self.sent += len(data)
-        if self.content_length is not None and self._length_checked() and self.sent > int(self.content_length):
-            self.violation(
-                rules.CONTENT_LENGTH_MATCH,
-                f"{self.sent} bytes sent so far, Content-Length is {self.content_length}",
-            )
-
-    def _length_checked(self) -> bool:
-        """Content-Length must match the body, except where HTTP lets them differ."""
-        return (
-            self.content_length is not None
-            and not rules.body_forbidden(self.method, self.status)
-            and rules.check_response_content_length(self.content_length) is None
-        )
-
-    def _exhausted(self) -> None:
-        if self.reraised:  # a generator that trapped the exception start_response re-raised
-            self.check_returned()
-        if self.first_violation is not None and self.report.raising:
-            raise self.first_violation  # raised inside the iterable and swallowed there
+    def _exhausted(self, items: int) -> None:
+        if self.reraised or self.first_violation is not None:
+            self._check_not_trapped()  # a generator that trapped what start_response re-raised, or a violation
         if not self.status:
             self.violation(
                 rules.START_CALLED,
                 f"the response iterable ({type(self.result).__name__}) ended and start_response was never called",
             )
-        if self.content_length is not None and self._length_checked() and self.sent != int(self.content_length):
-            self.violation(
-                rules.CONTENT_LENGTH_MATCH, f"the body has {self.sent} bytes, Content-Length is {self.content_length}"
-            )
+        if (self.expected >= 0 and self.expected != self.sent) or self.report.policy or self.repeats:
+            self._body_ended()
+
+    def _body_ended(self) -> None:
+        """Every byte of the body is known."""
+        if self.expected >= 0 and self.sent != self.expected:
+            self.violation(rules.CONTENT_LENGTH_MATCH, f"the body has {self.sent} bytes, Content-Length is {self.expected}")
         if self.report.policy:
             self._check_policy_body()
+        self._report_repeats()
 
     def _check_policy_body(self) -> None:
         no_body_status = rules.body_forbidden(None, self.status)
@@ -345,26 +452,33 @@ class Exchange:
         if self.closed:
             return
         self.closed = True
+        self.report.open.discard(id(self))
+        if self.body is not None:
+            self.body.close()  # stopped early: its frame refers to this exchange, a cycle to break
         close = getattr(self.result, "close", None)
-        if close is not None:
-            close()
+        try:
+            if close is not None:
+                close()
+        finally:
+            self._report_repeats()
+
 
 class SizedExchange(Exchange):
     """The stand-in for a response that has ``len()``: it keeps ``len()`` and checks it."""
 
-    __slots__ = ()
+    __slots__ = ()  # the layout of Exchange, so that an exchange can become one
 
     def __len__(self) -> int:
         return len(self.result)
 
-    def _exhausted(self) -> None:
+    def _exhausted(self, items: int) -> None:
         try:
             expected = len(self.result)
         except Exception:  # the rule holds "when len() works"
-            expected = self.items
-        if expected != self.items:
-            self.violation(rules.RESPONSE_LEN, f"len() said {expected}, the iterable yielded {self.items} items")
-        super()._exhausted()
+            expected = items
+        if expected != items:
+            self.violation(rules.RESPONSE_LEN, f"len() said {expected}, the iterable yielded {items} items")
+        super()._exhausted(items)
 
 
 class ClosableExchange(Exchange):
@@ -373,15 +487,24 @@ class ClosableExchange(Exchange):
     A separate class, because a ``__del__`` on every exchange would cost each request.
     """
 
+    __slots__ = ()
+
     def __del__(self) -> None:
-        # The server dropped the response without close(): the application's cleanup never ran.
-        if not self.closed:
-            self.closed = True
-            self.violation(rules.CLOSE_CALLED, f"the server never called close() on {type(self.result).__name__}")
+        # The server dropped the response without close(): the application's cleanup
+        # never ran.  Reported, never raised: an exception here reaches nobody.
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self.report.open.discard(id(self))
+            request = f"{self.method} {self.where[0]}{self.where[1]}"
+            self.report.never_closed(f"{request}: the server never called close() on {type(self.result).__name__}", self.errors)
+        except Exception:  # at interpreter exit, or an environ gone odd: nothing to report to
+            pass
 
 
 class SizedClosableExchange(SizedExchange, ClosableExchange):
-    pass
+    __slots__ = ()
 
 
 _STAND_INS: dict[tuple[bool, bool], type[Exchange]] = {
