@@ -33,7 +33,7 @@ ALLOWED: dict[str, set[str]] = {
     "wsgitypes.mypy": {"wsgitypes.rules", "wsgitypes.environ"},
     "wsgitypes.probe.": {"wsgitypes.types", "wsgitypes.rules", "wsgitypes.streams", "wsgitypes.cli", "wsgitypes.probe."},
     "wsgitypes.gunicorn": {"wsgitypes.types", "wsgitypes.validate", "wsgitypes.server."},
-    "wsgitypes.pytest": {"wsgitypes.types", "wsgitypes.rules", "wsgitypes.validate"},
+    "wsgitypes.pytest": {"wsgitypes.types", "wsgitypes.rules", "wsgitypes.validate."},
     # the command line: its version from the package, its settings' other sources from wsgitypes.config
     "wsgitypes.cli": {"wsgitypes", "wsgitypes.config", "wsgitypes.types", "wsgitypes.rules", "wsgitypes.server.", "wsgitypes.probe."},
     # settings from a TOML file and the environment, for any argparse parser: the standard library only

@@ -161,9 +161,39 @@ def check_server_block(block: Block, tmp_path: Path) -> None:
     run_server_command(str(block), arguments, {}, {key: source for key in table if key != "bind"}, "app" in table, tmp_path)
 
 
+def configures_pytest_plugin(block: Block) -> bool:
+    return block.lang == "toml" and "[tool.pytest.ini_options]" in block.text and "wsgi_validate" in block.text
+
+
+_BROKEN_APP_TEST = """
+from werkzeug.test import Client
+
+
+def app(environ, start_response):
+    start_response("200", [("Content-Type", "text/plain")])  # no reason phrase: status-format
+    return [b"ok"]
+
+
+def test_broken_app():
+    assert Client(app).get("/").data == b"ok"
+"""
+
+
+def check_pytest_plugin_block(block: Block, tmp_path: Path) -> None:
+    """The block as a project's pyproject.toml: the plugin is on, and names the rule the app breaks."""
+    (tmp_path / "pyproject.toml").write_text(block.text, encoding="utf-8")
+    (tmp_path / "test_app.py").write_text(_BROKEN_APP_TEST, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_app.py"], cwd=tmp_path,
+                          env=_server_env(), capture_output=True, text=True, timeout=120, check=False)
+    mode = tomllib.loads(block.text)["tool"]["pytest"]["ini_options"]["wsgi_validate"]
+    assert "status-format" in done.stdout, f"{block}: the plugin did not report the broken rule:\n{done.stdout}{done.stderr}"
+    assert (done.returncode != 0) == (mode == "raise"), f"{block}: exit {done.returncode} in {mode} mode:\n{done.stdout}"
+
+
 CONSUMERS: list[tuple[str, Callable[[Block], bool], Callable[[Block, Path], None]]] = [
     ("mypy", configures_mypy, check_mypy_block),
     ("wsgitypes serve", configures_server, check_server_block),
+    ("pytest --wsgi-validate", configures_pytest_plugin, check_pytest_plugin_block),
 ]
 """(tool, does it configure this tool, run the tool with it): add one per kind of block."""
 
