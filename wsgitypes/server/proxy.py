@@ -33,7 +33,7 @@ from typing import Any
 
 from wsgitypes.server.request import HOST_SYNTAX
 
-__all__ = ["TrustedProxies", "apply_forwarding"]
+__all__ = ["FORWARDING_KEYS", "TrustedProxies", "apply_forwarding"]
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _FORWARDED_PAIR = re.compile(r'\s*([!#$%&\'*+\-.^_`|~0-9A-Za-z]+)=("(?:[^"\\]|\\.)*"|[^;,\s]*)\s*')
@@ -88,6 +88,10 @@ class _Hop:
     port: str | None = None
     proto: str | None = None
     host: str | None = None
+
+
+FORWARDING_KEYS = frozenset({"HTTP_FORWARDED", "HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST"})
+"""The environ keys of the headers :func:`apply_forwarding` reads (without one, it does nothing)."""
 
 
 def apply_forwarding(environ: dict[str, Any], trusted: TrustedProxies) -> None:

@@ -38,7 +38,6 @@ from __future__ import annotations
 import re
 from collections import deque
 from http import HTTPStatus
-from typing import cast
 
 import httptools
 
@@ -104,7 +103,7 @@ class Request:
 class RequestParser:
     """Feed it bytes; it queues the requests they hold (see the module docstring)."""
 
-    __slots__ = ("limits", "ready", "error", "ended", "_current", "_head", "_reusable", "_head_start",
+    __slots__ = ("limits", "ready", "error", "ended", "_current", "_head", "_reusable", "_head_start", "_start_size",
                  "_tail", "_unfinished_line", "_body_left", "_chunks")
 
     def __init__(self, limits: Limits) -> None:
@@ -122,6 +121,7 @@ class RequestParser:
         # a body, on a connection kept open): then its parser is kept for the next head.
         self._reusable: httptools.HttpRequestParser | None = None
         self._head_start = b""  # its first bytes (the request line), to tell a bad method or version
+        self._start_size = limits.max_request_line + 64  # (all of a request line)
         self._tail = b""  # the last bytes fed of an unfinished head, to find a CRLF CRLF split between feeds
         self._unfinished_line = 0
         self._body_left = 0  # Content-Length bytes still to come
@@ -168,12 +168,17 @@ class RequestParser:
             if not data:
                 return b""
             self._begin_head()
-        end = (self._tail + data).find(b"\r\n\r\n")
-        head = data if end < 0 else data[: end + 4 - len(self._tail)]
-        if len(self._head_start) < self._start_size:
-            self._head_start += head[: self._start_size]
+        tail = self._tail
+        end = (tail + data).find(b"\r\n\r\n") if tail else data.find(b"\r\n\r\n")
+        head = data if end < 0 else data[: end + 4 - len(tail)]
+        start = self._head_start
+        if not start:
+            self._head_start = head if len(head) <= self._start_size else head[: self._start_size]
+        elif len(start) < self._start_size:
+            self._head_start = start + head[: self._start_size]
         queued = len(self.ready)
-        parser = cast(httptools.HttpRequestParser, self._head)
+        parser = self._head
+        assert parser is not None
         try:
             parser.feed_data(head)
         except httptools.HttpParserUpgrade:  # (CONNECT was refused in on_headers_complete)
@@ -207,11 +212,6 @@ class RequestParser:
         self._head_start = self._tail = b""  # (an idle connection keeps nothing of its last head)
         return data[len(head):]
 
-    @property
-    def _start_size(self) -> int:
-        """How much of a head's start is kept: all of its request line."""
-        return self.limits.max_request_line + 64
-
     def _begin_head(self) -> None:
         self._head = self._reusable or httptools.HttpRequestParser(self)
         self._reusable = None
@@ -233,7 +233,8 @@ class RequestParser:
 
     def _feed_body(self, data: bytes) -> bytes:
         """Add ``data`` to the body arriving; return the bytes after the body's end."""
-        request = cast(Request, self._current)
+        request = self._current
+        assert request is not None
         if self._chunks is not None:
             try:
                 pieces, rest = self._chunks.feed(data)
@@ -265,26 +266,29 @@ class RequestParser:
     # --- llhttp callbacks (the head only) ------------------------------------------
 
     def on_url(self, url: bytes) -> None:
-        request = cast(Request, self._current)
+        request = self._current
+        assert request is not None and self._head is not None
         if not request.target:  # the method came first, so an error from here on knows it
-            request.method = cast(httptools.HttpRequestParser, self._head).get_method().decode("ascii")
+            request.method = self._head.get_method().decode("ascii")
         request.target += url
         if len(request.target) > self.limits.max_request_line:
             raise BadRequest(HTTPStatus.REQUEST_URI_TOO_LONG, f"request target longer than {self.limits.max_request_line} bytes")
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        request = cast(Request, self._current)
+        request = self._current
+        assert request is not None
         limits = self.limits
         size = len(name) + len(value)
         request.head_bytes += size + 4
         request.field_count += 1
         if size > limits.max_header_line or request.head_bytes > limits.max_header_bytes or request.field_count > limits.max_headers:
             raise _head_too_large(request, size, limits)
-        if b"_" in name:
-            return  # see the module docstring: would alias a dashed header in the environ
-        if value[-1:] in b" \t":  # llhttp strips the leading whitespace only
+        # (bytes tests by int: ``95 in name`` is ten times faster than ``b"_" in name``)
+        if 95 in name:  # "_": see the module docstring: would alias a dashed header in the environ
+            return
+        if value and value[-1] in _SPACE_OR_TAB:  # llhttp strips the leading whitespace only
             value = value.rstrip(b" \t")
-        if name[:1] not in b"HhCcTtEe":  # none of the fields the server itself reads
+        if name[0] not in _READ_INITIALS:  # none of the fields the server itself reads
             request.headers.append((name, value))
             return
         lower = name.lower()
@@ -309,12 +313,13 @@ class RequestParser:
         request.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
-        request = cast(Request, self._current)
-        parser = cast(httptools.HttpRequestParser, self._head)
-        if _OTHER_PROTOCOL.match(self._head_start):  # llhttp parses RTSP and ICE too, as HTTP versions
-            raise BadRequest(HTTPStatus.BAD_REQUEST, "not an HTTP request")
-        if not _REQUEST_LINE.match(self._head_start):
+        request, parser = self._current, self._head
+        assert request is not None and parser is not None
+        line = _REQUEST_LINE.match(self._head_start)
+        if line is None:
             raise BadRequest(HTTPStatus.BAD_REQUEST, "the request line is not method, target and version separated by single spaces")
+        if line[1][:5] != b"HTTP/":  # llhttp parses RTSP and ICE too, as HTTP versions
+            raise BadRequest(HTTPStatus.BAD_REQUEST, "not an HTTP request")
         request.version = version = parser.get_http_version()
         request.method = method = parser.get_method().decode("ascii")
         if version == "1.1":
@@ -351,6 +356,9 @@ class RequestParser:
         self.ready.append(request)
 
 
+_SPACE_OR_TAB = frozenset(b" \t")
+_READ_INITIALS = frozenset(b"HhCcTtEe")  # Host, Content-Length, Transfer-Encoding, Expect
+
 # uri-host [":" port] (RFC 9110 §7.2, RFC 3986 §3.2.2); empty is allowed
 _HOST_PATTERN = rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?"
 _HOST = re.compile(_HOST_PATTERN)
@@ -358,9 +366,8 @@ HOST_SYNTAX = re.compile(_HOST_PATTERN.decode("ascii"))
 """``uri-host [":" port]`` as text, for a host named elsewhere than the Host header (a proxy's)."""
 # absolute-form (RFC 9112 §3.2.2): an http or https URI with an authority; no userinfo
 _ABSOLUTE_FORM = re.compile(rb"(?i:https?)://(?P<authority>%s)(?P<rest>[/?].*)?" % _HOST_PATTERN, re.DOTALL)
-_OTHER_PROTOCOL = re.compile(rb"[!-~]+ [^ \r\n]+ (?:RTSP|ICE)/[0-9]\.[0-9]\r?\n")
-# RFC 9112 §3 (\s: SP, HTAB, VT, FF, CR, LF); after empty lines (§2.2) split across feeds
-_REQUEST_LINE = re.compile(rb"(?:\r?\n)*[^\s]+ [^\s]+ [^\s]+\r\n")
+# RFC 9112 §3 (\s: SP, HTAB, VT, FF, CR, LF); after empty lines (§2.2) split across feeds; the version
+_REQUEST_LINE = re.compile(rb"(?:\r?\n)*[^\s]+ [^\s]+ ([^\s]+)\r\n")
 _HTTP_VERSION = re.compile(rb"[!-~]+ [^ \r\n]+ HTTP/[0-9]\.[0-9](?:\r|$)")  # (llhttp stops at the CR)
 
 
@@ -368,7 +375,7 @@ def _origin_form(request: Request, method: str) -> bytes:
     """The target as ``/path?query``; an absolute-form target's authority becomes the Host."""
     target = request.target
     if target[:1] == b"/":
-        if b"#" in target:
+        if 35 in target:  # "#"
             raise BadRequest(HTTPStatus.BAD_REQUEST, "a request target has no fragment (#)")
         return target
     if target == b"*":

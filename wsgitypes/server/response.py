@@ -40,8 +40,9 @@ CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _LAST_CHUNK = b"0\r\n\r\n"
 _LEARN_LIMIT = 4096  # statuses and headers remembered as good; more take the full check
 
-_good_statuses: set[str] = set()
+_good_statuses: dict[str, tuple[bool, bool, bool]] = {}  # status -> (no body, no Content-Length, interim), from rules
 _good_headers: set[tuple[str, str]] = set()  # never a Content-Length: each must be counted
+_good_lengths: dict[object, int] = {}  # Content-Length headers that passed, (name, value) -> value
 
 
 def check_head(status: object, headers: object) -> int | None:
@@ -63,15 +64,21 @@ def check_head(status: object, headers: object) -> int | None:
         try:
             if header in _good_headers:
                 continue
-        except TypeError:
-            pass
-        name, value = _check_header(header)
-        if name.lower() == "content-length":
-            if length is not None:
-                raise WSGIViolation(rules.CONTENT_LENGTH_HEADER, f"a second Content-Length ({length}, then {value!r})")
-            length = int(value)
-        elif len(_good_headers) < _LEARN_LIMIT:
-            _good_headers.add((name, value))
+            known_length = _good_lengths.get(header)
+        except TypeError:  # unhashable: the full check names it
+            known_length = None
+        if known_length is None:
+            name, value = _check_header(header)
+            if name.lower() != "content-length":
+                if len(_good_headers) < _LEARN_LIMIT:
+                    _good_headers.add((name, value))
+                continue
+            known_length = int(value)
+            if len(_good_lengths) < _LEARN_LIMIT:
+                _good_lengths[name, value] = known_length
+        if length is not None:
+            raise WSGIViolation(rules.CONTENT_LENGTH_HEADER, f"a second Content-Length ({length}, then {known_length})")
+        length = known_length
     return length
 
 
@@ -81,7 +88,12 @@ def _check_status(status: object) -> None:
     for rule, problem in rules.status_problems(status):
         raise WSGIViolation(rule, problem)
     if len(_good_statuses) < _LEARN_LIMIT:
-        _good_statuses.add(status)
+        _good_statuses[status] = _status_facts(status)
+
+
+def _status_facts(status: str) -> tuple[bool, bool, bool]:
+    """What a status means for the framing: no body, no Content-Length, an interim (1xx) status."""
+    return body_forbidden(None, status), content_length_forbidden(status), status[0] == "1"
 
 
 def _check_header(header: object) -> tuple[str, str]:
@@ -130,11 +142,12 @@ class ResponseWriter:
         """
         length = check_head(status, headers)
         self.status = status
-        self.no_body = body_forbidden(self.method, status)
-        if status[0] == "1":  # an interim status cannot end a WSGI response: nothing follows it
+        no_body, no_length, interim = _good_statuses.get(status) or _status_facts(status)
+        self.no_body = no_body or self.method == "HEAD"
+        if interim:  # an interim status cannot end a WSGI response: nothing follows it
             self.keep_alive = False
         framing = ""
-        if content_length_forbidden(status):
+        if no_length:
             if length is not None:
                 headers = [header for header in headers if header[0].lower() != "content-length"]
         elif length is not None:
