@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import socket
 from collections.abc import Iterator
 
@@ -55,6 +56,13 @@ def environ_of(server: Server, raw_head: bytes) -> dict[str, object]:
 
 
 # --- connections ----------------------------------------------------------------------
+
+
+def test_the_event_loop_in_use_is_named(server: Server) -> None:
+    """epoll by default on Linux; the selectors one when asked (``.ci/run`` runs the server
+    suites a second time with ``WSGITYPES_ENGINE=selectors``, and this shows they did)."""
+    expected = "selectors (PollSelector)" if os.environ.get("WSGITYPES_ENGINE") == "selectors" else "epoll"
+    assert f", event loop {expected}," in server.log(), server.log()
 
 
 def test_keep_alive_serves_several_requests_on_one_connection(server: Server) -> None:

@@ -45,6 +45,7 @@ from wsgitypes.server.connection import ClientDisconnected
 from wsgitypes.server.engine import Engine
 from wsgitypes.server.loader import LoadError, check_spec, load_app, unloadable
 from wsgitypes.server.poller import Engine as EngineChoice
+from wsgitypes.server.poller import describe as describe_engine
 from wsgitypes.server.process import (
     DEFAULT_PORT,
     Heartbeat,
@@ -150,10 +151,14 @@ def serve(
             listeners.append(listen(address_host, address_port, backlog))
         if max_requests and not supervised:
             log.warning("max_requests is ignored: recycling workers needs os.fork, which this system lacks")
+        if workers > 1 and not supervised:
+            log.warning("workers=%d is ignored: worker processes need os.fork, which this system lacks; serving with one", workers)
+            workers = 1
         log.info(
-            "serving %s on %s: %d worker%s x %d threads, PEP 3333 checks %s%s%s",
+            "serving %s on %s: %d worker%s x %d threads, event loop %s, PEP 3333 checks %s%s%s",
             app if isinstance(app, str) else _name(app),
-            ", ".join(_where(listener, url_scheme) for listener in listeners), workers, "s" * (workers > 1), threads, "on" if check else "off",
+            ", ".join(_where(listener, url_scheme) for listener in listeners), workers, "s" * (workers > 1), threads,
+            describe_engine(engine), "on" if check else "off",
             f", max {max_requests} requests a worker" + (f" (+0..{max_requests_jitter})" if max_requests_jitter else "") if max_requests else "",
             ", reloading on changes" if reload else "",
         )

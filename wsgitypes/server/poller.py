@@ -22,10 +22,9 @@ from abc import ABC, abstractmethod
 import socket
 import threading
 from collections import deque
-from collections.abc import Callable
 from typing import Literal
 
-__all__ = ["READ", "WRITE", "EpollPoller", "Poller", "SelectorPoller", "make_poller"]
+__all__ = ["READ", "WRITE", "EpollPoller", "Poller", "SelectorPoller", "describe", "make_poller"]
 
 READ, WRITE = 1, 2
 Engine = Literal["auto", "epoll", "selectors"]
@@ -172,11 +171,24 @@ def make_poller(engine: Engine = "auto") -> Poller:
 
     ``"selectors"`` on Linux picks poll(2), so the portable path is exercised there too.
     """
-    if engine == "epoll" or (engine == "auto" and hasattr(select, "epoll")):
-        if not hasattr(select, "epoll"):
-            raise RuntimeError("epoll is not available here; use the selectors engine")
+    if _uses_epoll(engine):
         return EpollPoller()
-    factory: Callable[[], selectors.BaseSelector] = selectors.DefaultSelector
+    return SelectorPoller(_selector_class()())
+
+
+def describe(engine: Engine = "auto") -> str:
+    """The event loop ``engine`` means here: ``"epoll"``, or ``"selectors (PollSelector)"``..."""
+    return "epoll" if _uses_epoll(engine) else f"selectors ({_selector_class().__name__})"
+
+
+def _uses_epoll(engine: Engine) -> bool:
+    if engine == "epoll" and not hasattr(select, "epoll"):
+        raise RuntimeError("epoll is not available here; use the selectors engine")
+    return engine == "epoll" or (engine == "auto" and hasattr(select, "epoll"))
+
+
+def _selector_class() -> type[selectors.BaseSelector]:
+    factory: type[selectors.BaseSelector] = selectors.DefaultSelector
     if getattr(selectors, "EpollSelector", None) is factory and hasattr(selectors, "PollSelector"):
         factory = selectors.PollSelector
-    return SelectorPoller(factory())
+    return factory
