@@ -84,7 +84,7 @@ from pathlib import Path
 
 import harness
 from benchmarks.apps import HELLO, MIB
-from harness import Command, bjoern, cheroot, granian, gunicorn, ours, uwsgi, waitress, wsgiref
+from harness import Command, bjoern, cheroot, granian, gunicorn, ours, procfs, uwsgi, waitress, wsgiref
 
 APP = "benchmarks.apps:app"
 KEEPALIVE = 60  # seconds, for every server that has a keep-alive timeout
@@ -221,26 +221,6 @@ def check_server(port: int) -> None:
 # --- process trees: memory and CPU ---------------------------------------------------------------
 
 
-def descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-    found: list[int] = []
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
 def _kib(path: str, key: str) -> int:
     try:
         with open(path) as file:
@@ -254,26 +234,15 @@ def _kib(path: str, key: str) -> int:
 
 def tree_memory(pid: int) -> tuple[float, float, int]:
     """(RSS MiB, PSS MiB, processes) summed over ``pid`` and its descendants."""
-    pids = [pid, *descendants(pid)]
+    pids = [process.pid for process in procfs.tree(pid)]
     rss = sum(_kib(f"/proc/{p}/status", "VmRSS:") for p in pids)
     pss = sum(_kib(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids)
     return rss / 1024, pss / 1024, len(pids)
 
 
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
 def tree_cpu(pid: int) -> float:
     """Seconds of CPU (user + system, all threads) used so far by ``pid`` and its live descendants."""
-    total = 0
-    for p in [pid, *descendants(pid)]:
-        try:
-            with open(f"/proc/{p}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / _TICK
+    return sum(process.cpu for process in procfs.tree(pid))
 
 
 # --- idle connections --------------------------------------------------------------------------

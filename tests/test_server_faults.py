@@ -32,6 +32,7 @@ import h11
 import pytest
 
 from harness import Command, Server, ours, read_until_close
+from harness.procfs import processes
 from tests.apps.faults import BAD_RESPONSES, BODY
 from tests.apps.serving import HELLO
 from tests.conftest import StartServer
@@ -54,31 +55,6 @@ def launch(start_server: StartServer, *flags: str, wrap: Callable[[list[str]], l
 
 
 # --- observing the server -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProcessStat:
-    pid: int
-    ppid: int
-    session: int
-    cpu: float  # user + system seconds
-
-
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def processes() -> list[ProcessStat]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # gone meanwhile
-        found.append(ProcessStat(int(entry), int(fields[1]), int(fields[3]), (int(fields[11]) + int(fields[12])) / _TICK))
-    return found
 
 
 def workers(server: Server) -> list[int]:
