@@ -16,6 +16,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -26,7 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import REPO_ROOT, WORKER, Command, Server, free_port, gunicorn, ours, serve
+from harness import REPO_ROOT, WORKER, Command, Server, free_port, gunicorn, ours, read_until_close, serve
+from harness.procfs import processes
 from test_server_http import split_response
 
 pytest.importorskip("httptools")
@@ -169,6 +171,32 @@ def test_timeout_replaces_a_worker_whose_heartbeat_stops() -> None:
             wait_for(lambda: "sent no heartbeat" in server.log(), 20, "the supervisor noticing the silence")
         wait_for(lambda: get(server)[2] not in (b"", first), 20, "a fresh worker answering")
     assert "killing it" in server.log()
+
+
+def test_sighup_replaces_every_worker_and_sigquit_stops_gracefully() -> None:
+    """SIGHUP (a service manager's reload) and SIGQUIT (Ctrl-\\), sent to the supervisor."""
+    with serve(ours(PID_APP, "-w", "2")) as server:
+        supervisor = server.process.pid
+
+        def worker_pids() -> set[int]:
+            return {process.pid for process in processes() if process.ppid == supervisor}
+
+        wait_for(lambda: len(worker_pids()) == 2, 20, "two workers")
+        before = worker_pids()
+        with server.connect() as in_flight:
+            in_flight.sendall(b"GET /slow?seconds=1 HTTP/1.1\r\nHost: t\r\n\r\n")
+            time.sleep(0.3)  # it has reached the application
+            os.kill(supervisor, signal.SIGHUP)
+            answer, closed = read_until_close(in_flight, timeout=10)
+        assert closed and answer.startswith(b"HTTP/1.1 200 ") and b"Connection: close" in answer, answer  # finished, not cut
+        wait_for(lambda: len(worker_pids()) == 2 and not worker_pids() & before, 20, "two fresh workers")
+        served_by = {int(get(server)[2]) for _ in range(10)}
+        assert served_by and not served_by & before, (served_by, before)
+        os.kill(supervisor, signal.SIGQUIT)
+        assert server.process.wait(20) == 0, server.log()
+    log = server.log()
+    assert "SIGHUP: replacing every worker" in log and "retired after" in log, log
+    assert "exited (" not in log and "Traceback" not in log, log
 
 
 def test_graceful_timeout_cuts_requests_still_running() -> None:

@@ -38,7 +38,7 @@ from types import FrameType
 from typing import Any
 
 __all__ = [
-    "DEFAULT_PORT", "RESPAWN_BACKOFF_MAX", "Heartbeat", "ListenError", "can_fork", "listen", "on_stop_signals", "parse_bind",
+    "DEFAULT_PORT", "RESPAWN_BACKOFF_MAX", "STOP_SIGNALS", "Heartbeat", "ListenError", "can_fork", "listen", "on_stop_signals", "parse_bind",
     "run_workers", "show_address",
 ]
 
@@ -115,14 +115,19 @@ def can_fork() -> bool:
     return hasattr(os, "fork")
 
 
+# The signals that stop a server gracefully: systemd's and Docker's SIGTERM, Ctrl-C's SIGINT,
+# Ctrl-\'s SIGQUIT (which would otherwise dump core); SIGQUIT is missing on Windows.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGQUIT") if hasattr(signal, name))
+
+
 def on_stop_signals(handler: Callable[[], object]) -> None:
-    """Call ``handler`` on SIGTERM and SIGINT (the engine's drain)."""
+    """Call ``handler`` on each of :data:`STOP_SIGNALS` (the engine's drain)."""
 
     def handle(signum: int, frame: FrameType | None) -> None:
         handler()
 
-    signal.signal(signal.SIGTERM, handle)
-    signal.signal(signal.SIGINT, handle)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, handle)
 
 
 class Heartbeat:
@@ -177,15 +182,24 @@ def run_workers(
     ``watcher``, when given, runs in a child process of its own with the write end of
     a pipe: each byte written there retires every worker and starts fresh ones (a
     reload).  A worker that retires (:meth:`Heartbeat.retire`) is replaced at once.
+    SIGHUP does what a reload does, for a service manager's ``reload`` (systemd's
+    ``ExecReload=kill -HUP $MAINPID``): every worker finishes what it has while its
+    replacement starts.
     """
     stopping = False
+    restart_asked = False
 
     def stop(signum: int, frame: FrameType | None) -> None:
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    def restart(signum: int, frame: FrameType | None) -> None:
+        nonlocal restart_asked
+        restart_asked = True
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, stop)
+    signal.signal(signal.SIGHUP, restart)
     wake_reader, wake_writer = os.pipe()  # a signal makes select() return at once
     for fd in (wake_reader, wake_writer):
         os.set_blocking(fd, False)
@@ -210,8 +224,9 @@ def run_workers(
                 os.close(fd)
             code = 1
             try:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                for signum in STOP_SIGNALS:
+                    signal.signal(signum, signal.SIG_DFL)
+                signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a hangup sent to the whole group is the supervisor's to act on
                 code = body(writer)
             except BaseException:
                 log.exception("process %d failed", os.getpid())
@@ -230,7 +245,8 @@ def run_workers(
 
     def start_watcher(writer: int) -> int:
         assert watcher is not None
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the supervisor, which stops the watcher
+        for signum in (signal.SIGINT, signal.SIGQUIT):  # Ctrl-C and Ctrl-\ stop the supervisor, which stops the watcher
+            signal.signal(signum, signal.SIG_IGN)
         watcher(writer)
         return 0
 
@@ -241,6 +257,10 @@ def run_workers(
                 _signal(worker.pid, signal.SIGTERM)
 
     while not stopping:
+        if restart_asked:
+            restart_asked = False
+            log.info("SIGHUP: replacing every worker; each finishes what it has")
+            retire_all()
         now = time.monotonic()
         if watcher is not None and watching is None and now >= next_watcher:
             try:
