@@ -110,6 +110,23 @@ def test_several_listeners(tmp_path: Path) -> None:
     assert f"unix:{unix}" in line and f"http://127.0.0.1:{port}" in line and (not port6 or f"http://[::1]:{port6}" in line), line
 
 
+def test_a_unix_socket_file_is_removed_at_stop_and_only_a_stale_one_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "app.sock"
+    with socket.socket(socket.AF_UNIX) as killed_server:  # what a SIGKILLed server leaves: a socket file nobody listens on
+        killed_server.bind(str(path))
+    with serve(ours(PID_APP, "-b", f"unix:{path}")) as server:
+        pid = get_unix(str(path))
+        second = run_cli("serve", PID_APP, "-b", f"unix:{path}")
+        assert second.returncode == 2 and second.stderr.strip().splitlines() == [
+            f"wsgitypes: cannot listen on unix:{path}: another server is listening there"], second.stderr
+        assert get_unix(str(path)) == pid  # the first one keeps its socket
+    assert server.process.returncode == 0 and not path.exists(), server.log()
+    path.write_text("not a socket")
+    refused = run_cli("serve", PID_APP, "-b", f"unix:{path}")
+    assert refused.returncode == 2 and "a file that is not a socket is there" in refused.stderr, refused.stderr
+    assert path.read_text() == "not a socket"
+
+
 def test_short_flags_and_the_gunicorn_spellings() -> None:
     result = run_cli("serve", "-w", "3", "-t", "12", "--graceful-timeout", "7", "--print-config")
     assert result.returncode == 0, result

@@ -54,6 +54,7 @@ from wsgitypes.server.process import (
     listen,
     on_stop_signals,
     parse_bind,
+    remove_socket_file,
     run_workers,
     show_address,
 )
@@ -145,10 +146,13 @@ def serve(
     if host is not None or port is not None or not addresses:
         addresses.append((host or "127.0.0.1", DEFAULT_PORT if port is None else port))
     listeners: list[socket.socket] = []
+    socket_files: list[str] = []  # removed at the end, by this process (the workers' copies are closed by then)
     status = 0
     try:
         for address_host, address_port in addresses:
             listeners.append(listen(address_host, address_port, backlog))
+            if listeners[-1].family == socket.AF_UNIX:
+                socket_files.append(listeners[-1].getsockname())
         if max_requests and not supervised:
             log.warning("max_requests is ignored: recycling workers needs os.fork, which this system lacks")
         if workers > 1 and not supervised:
@@ -212,6 +216,8 @@ def serve(
     finally:
         for listener in listeners:
             listener.close()
+        for path in socket_files:
+            remove_socket_file(path)
     log.info("stopped")
     return status
 

@@ -30,6 +30,7 @@ import os
 import select
 import signal
 import socket
+import stat
 import sys
 import time
 from collections.abc import Callable
@@ -39,7 +40,7 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_PORT", "RESPAWN_BACKOFF_MAX", "STOP_SIGNALS", "Heartbeat", "ListenError", "can_fork", "listen", "on_stop_signals", "parse_bind",
-    "run_workers", "show_address",
+    "remove_socket_file", "run_workers", "show_address",
 ]
 
 log = logging.getLogger("wsgitypes.server")
@@ -58,8 +59,7 @@ def listen(host: str, port: int, backlog: int) -> socket.socket:
     """A listening TCP socket (IPv4 or IPv6, as ``host`` resolves), or a Unix socket for ``unix:/path``."""
     if host.startswith("unix:"):
         path = host[len("unix:") :]
-        if os.path.exists(path):
-            os.unlink(path)
+        _clear_stale_socket(path)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         address: str | tuple[Any, ...] = path
     else:
@@ -77,6 +77,37 @@ def listen(host: str, port: int, backlog: int) -> socket.socket:
         sock.close()
         raise ListenError(error.errno, f"cannot listen on {host}: {error.strerror}") from None
     return sock
+
+
+def _clear_stale_socket(path: str) -> None:
+    """Remove the socket file a stopped server left at ``path``; refuse a live one's, or any other file."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise ListenError(error.errno, f"cannot listen on unix:{path}: {error.strerror}") from None
+    if not stat.S_ISSOCK(mode):
+        raise ListenError(errno.EEXIST, f"cannot listen on unix:{path}: a file that is not a socket is there")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        try:
+            probe.connect(path)
+        except ConnectionRefusedError:  # nobody listens: left behind by a server that was killed
+            os.unlink(path)
+            return
+        except OSError:  # a listener too busy to take us within the second is still a listener
+            pass
+    raise ListenError(errno.EADDRINUSE, f"cannot listen on unix:{path}: another server is listening there")
+
+
+def remove_socket_file(path: str) -> None:
+    """Remove the socket file of a Unix listener this process made, so that a stopped server leaves none behind."""
+    try:
+        if stat.S_ISSOCK(os.stat(path).st_mode):
+            os.unlink(path)
+    except OSError:
+        pass  # gone already, or its directory is not ours to change
 
 
 def parse_bind(text: str) -> tuple[str, int]:
