@@ -23,6 +23,7 @@ from wsgitypes.probe.app import PAYLOAD
 from wsgitypes.probe.battery import CONTENT_TYPE, ENV_PATH, ENV_QUERY, INPUT_BODY, LINES_BODY
 from wsgitypes.probe.observations import INPUT_MODES, Observations, Operation
 from wsgitypes.rules import (
+    HTTP_CONTENT_KEYS,
     REQUIRED_KEYS,
     RULES,
     Rule,
@@ -218,7 +219,7 @@ def _environ_content_length(seen: Observations) -> Verdict:
 
 def _environ_no_http_content(seen: Observations) -> Verdict:
     problems = [f"{reply.label}: environ has {key}" for reply, environ in seen.environs()
-                for key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH") if environ.has(key)]
+                for key in HTTP_CONTENT_KEYS if environ.has(key)]
     post = seen.env_post.environ
     if post is not None and post.text("CONTENT_TYPE") != CONTENT_TYPE:
         problems.append(f"POST with Content-Type {CONTENT_TYPE}: CONTENT_TYPE is {post.text('CONTENT_TYPE')!r}")

@@ -59,8 +59,7 @@ def _learn_shape(environ: dict[str, Any]) -> None:
         len(_shapes) < _LEARN_LIMIT
         and all(type(key) is str for key in keys)
         and environ.keys() >= REQUIRED_KEYS
-        and "HTTP_CONTENT_LENGTH" not in environ
-        and "HTTP_CONTENT_TYPE" not in environ
+        and not any(key in environ for key in rules.HTTP_CONTENT_KEYS)
     ):
         fixed = _fixed_keys(environ)
         text = [key for key in keys if key not in fixed and (rules.is_cgi_key(key) or type(environ[key]) is str)]
@@ -159,7 +158,7 @@ def _check_values(env: dict[Any, Any], found: Violations) -> bool:
         found.violation(rules.ENVIRON_PATH, problem)
     if (problem := _text_problem(env, "CONTENT_LENGTH", check_content_length)) is not None:
         found.violation(rules.ENVIRON_CONTENT_LENGTH, problem)
-    for key in ("HTTP_CONTENT_LENGTH", "HTTP_CONTENT_TYPE"):
+    for key in rules.HTTP_CONTENT_KEYS:
         if key in env:
             found.violation(rules.ENVIRON_NO_HTTP_CONTENT, f"environ has {key}")
     version = env.get("wsgi.version")
