@@ -505,7 +505,7 @@ SERVER_CALL = Rule("server-call", _SPEC, "server", "MUST",
 ENVIRON_DICT = Rule("environ-dict", _SPEC, "server", "MUST",
     "environ is a builtin dict, not a subclass or other mapping", fix="pass a plain dict")
 ENVIRON_REQUIRED = Rule("environ-required", _ENV, "server", "MUST",
-    "environ holds REQUEST_METHOD, SERVER_NAME, SERVER_PORT, SERVER_PROTOCOL and every wsgi.* key",
+    "environ holds REQUEST_METHOD, SERVER_NAME, SERVER_PORT, SERVER_PROTOCOL and wsgi.version, .url_scheme, .input, .errors, .multithread, .multiprocess, .run_once",
     fix="set every key of wsgitypes.rules.REQUIRED_KEYS")
 ENVIRON_KEY_STR = Rule("environ-key-str", _UNICODE, "server", "MUST", "environ keys are native str",
     fix="use str keys")
