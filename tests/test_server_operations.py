@@ -191,7 +191,7 @@ def test_timeout_replaces_a_worker_whose_heartbeat_stops() -> None:
 
 
 def test_sighup_replaces_every_worker_and_sigquit_stops_gracefully() -> None:
-    """SIGHUP (a service manager's reload) and SIGQUIT (Ctrl-\\), sent to the supervisor."""
+    """SIGHUP (a service manager's reload; to the whole group, as a closing terminal sends it) and SIGQUIT (Ctrl-\\)."""
     with serve(ours(PID_APP, "-w", "2")) as server:
         supervisor = server.process.pid
 
@@ -203,7 +203,7 @@ def test_sighup_replaces_every_worker_and_sigquit_stops_gracefully() -> None:
         with server.connect() as in_flight:
             in_flight.sendall(b"GET /slow?seconds=1 HTTP/1.1\r\nHost: t\r\n\r\n")
             time.sleep(0.3)  # it has reached the application
-            os.kill(supervisor, signal.SIGHUP)
+            os.killpg(supervisor, signal.SIGHUP)  # the whole group, as a closing terminal does: workers leave it to the supervisor
             answer, closed = read_until_close(in_flight, timeout=10)
         assert closed and answer.startswith(b"HTTP/1.1 200 ") and b"Connection: close" in answer, answer  # finished, not cut
         wait_for(lambda: len(worker_pids()) == 2 and not worker_pids() & before, 20, "two fresh workers")

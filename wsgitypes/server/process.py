@@ -197,6 +197,10 @@ class _Worker:
     retiring: bool = False  # draining; its replacement is started already
 
 
+def _leave_to_the_supervisor(signum: int, frame: FrameType | None) -> None:
+    pass
+
+
 def run_workers(
     count: int,
     run_worker: Callable[[Heartbeat], int],
@@ -257,7 +261,10 @@ def run_workers(
             try:
                 for signum in STOP_SIGNALS:
                     signal.signal(signum, signal.SIG_DFL)
-                signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a hangup sent to the whole group is the supervisor's to act on
+                # A hangup sent to the whole group is the supervisor's to act on.  A handler that
+                # does nothing, not SIG_IGN: an ignored signal stays ignored in programs the
+                # application runs, a handled one does not.
+                signal.signal(signal.SIGHUP, _leave_to_the_supervisor)
                 code = body(writer)
             except BaseException:
                 log.exception("process %d failed", os.getpid())
