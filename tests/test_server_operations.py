@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import REPO_ROOT, WORKER, Command, Server, free_port, gunicorn, ours, read_until_close, serve
+from harness import REPO_ROOT, WORKER, Address, Command, Server, free_port, gunicorn, ours, read_until_close, serve
 from harness.procfs import processes
 from test_server_http import split_response
 
@@ -125,6 +125,55 @@ def test_a_unix_socket_file_is_removed_at_stop_and_only_a_stale_one_replaced(tmp
     refused = run_cli("serve", PID_APP, "-b", f"unix:{path}")
     assert refused.returncode == 2 and "a file that is not a socket is there" in refused.stderr, refused.stderr
     assert path.read_text() == "not a socket"
+
+
+def test_a_stopping_server_leaves_the_socket_file_of_its_successor_alone(tmp_path: Path) -> None:
+    path = tmp_path / "app.sock"
+    with serve(ours(PID_APP, "-b", f"unix:{path}", "--graceful-timeout", "10")) as old:
+        with socket.socket(socket.AF_UNIX) as in_flight:
+            in_flight.settimeout(10)
+            in_flight.connect(str(path))
+            in_flight.sendall(b"GET /slow?seconds=2 HTTP/1.1\r\nHost: t\r\n\r\n")
+            time.sleep(0.3)
+            old.process.send_signal(signal.SIGTERM)  # it stops listening at once, and finishes the slow request
+
+            def refused() -> bool:
+                try:
+                    get_unix(str(path))
+                except ConnectionRefusedError:
+                    return True
+                return False
+
+            wait_for(refused, 10, "the old server to stop listening")
+            with serve(ours(PID_APP, "-b", f"unix:{path}")) as new:  # takes the path as stale
+                assert old.process.wait(20) == 0, old.log()
+                assert read_until_close(in_flight, timeout=10)[0].startswith(b"HTTP/1.1 200 ")
+                assert get_unix(str(path)) == get(new)[2], "the old server removed its successor's socket file"
+    assert not path.exists()
+
+
+# What a Windows Python lacks, taken away before wsgitypes is imported: the path the server
+# takes there, short of running on Windows itself.  (socketpair() stays: Windows has one,
+# made over TCP; without AF_UNIX, Linux's would not work.)
+WITHOUT_FORK = ("import os, runpy, select, signal, socket, sys; pair = socket.socketpair; unix = socket.AF_UNIX; "
+                "socket.socketpair = lambda: pair(unix); del os.fork, socket.AF_UNIX, select.epoll, signal.SIGHUP, signal.SIGQUIT; "
+                "sys.argv[0] = 'wsgitypes'; runpy.run_module('wsgitypes', run_name='__main__')")
+
+
+def test_without_fork_unix_sockets_or_epoll_one_process_serves() -> None:
+    def command(at: Address) -> list[str]:
+        return [sys.executable, "-c", WITHOUT_FORK, "serve", PID_APP, "--bind", at.netloc, "--workers", "2"]
+
+    with serve(command) as server:
+        assert get(server)[2] == str(server.process.pid).encode()  # the process itself: no supervisor, no worker
+    assert server.process.returncode == 0, server.log()
+    log = server.log()
+    assert "workers=2 is ignored" in log and ": 1 worker x 8 threads, event loop selectors (" in log, log
+    for arguments, expected in ((["-b", "unix:/tmp/x.sock"], "'unix:/tmp/x.sock': this Python has no Unix sockets"),
+                                (["--engine", "epoll"], "--engine epoll: this system has no epoll; use --engine selectors")):
+        result = subprocess.run([sys.executable, "-c", WITHOUT_FORK, "serve", PID_APP, *arguments], cwd=REPO_ROOT, env=ENV,
+                                capture_output=True, text=True, timeout=30, check=False)
+        assert result.returncode == 2 and expected in result.stderr and "Traceback" not in result.stderr, result.stderr
 
 
 def test_short_flags_and_the_gunicorn_spellings() -> None:

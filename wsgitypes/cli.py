@@ -27,6 +27,7 @@ import json
 import logging
 import logging.config
 import os
+import select
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -373,6 +374,8 @@ def _serve(arguments: argparse.Namespace, warnings: Sequence[str] = ()) -> int:
             raise UsageError(f"cannot load the TLS certificate {arguments.certfile!r}: {error.strerror or error}") from None
     elif arguments.keyfile or arguments.ca_certs:
         raise UsageError("--keyfile and --ca-certs need --certfile")
+    if arguments.engine == "epoll" and not hasattr(select, "epoll"):
+        raise UsageError("--engine epoll: this system has no epoll; use --engine selectors")
     try:
         TrustedProxies.parse(arguments.forwarded_allow_ips)
     except ValueError as error:

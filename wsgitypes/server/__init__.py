@@ -47,14 +47,15 @@ from wsgitypes.server.loader import LoadError, check_spec, load_app, unloadable
 from wsgitypes.server.poller import Engine as EngineChoice
 from wsgitypes.server.poller import describe as describe_engine
 from wsgitypes.server.process import (
+    AF_UNIX,
     DEFAULT_PORT,
     Heartbeat,
     ListenError,
+    SocketFile,
     can_fork,
     listen,
     on_stop_signals,
     parse_bind,
-    remove_socket_file,
     run_workers,
     show_address,
 )
@@ -97,7 +98,7 @@ def serve(
     access_log_format: str = COMMON,
     on_listening: Callable[[socket.socket], object] | None = None,
 ) -> int:
-    """Serve ``app`` until SIGTERM or SIGINT, then finish the requests in flight; the exit status.
+    """Serve ``app`` until SIGTERM, SIGINT or SIGQUIT, then finish the requests in flight; the exit status.
 
     ``app`` is the application, or a ``MODULE:APP`` spec that each worker loads
     itself (required by ``reload``).  The server listens on every ``bind`` address
@@ -146,13 +147,13 @@ def serve(
     if host is not None or port is not None or not addresses:
         addresses.append((host or "127.0.0.1", DEFAULT_PORT if port is None else port))
     listeners: list[socket.socket] = []
-    socket_files: list[str] = []  # removed at the end, by this process (the workers' copies are closed by then)
+    socket_files: list[SocketFile] = []  # removed at the end, by this process (the workers' copies are closed by then)
     status = 0
     try:
         for address_host, address_port in addresses:
             listeners.append(listen(address_host, address_port, backlog))
-            if listeners[-1].family == socket.AF_UNIX:
-                socket_files.append(listeners[-1].getsockname())
+            if (made := SocketFile.of(listeners[-1])) is not None:
+                socket_files.append(made)
         if max_requests and not supervised:
             log.warning("max_requests is ignored: recycling workers needs os.fork, which this system lacks")
         if workers > 1 and not supervised:
@@ -216,8 +217,8 @@ def serve(
     finally:
         for listener in listeners:
             listener.close()
-        for path in socket_files:
-            remove_socket_file(path)
+        for made in socket_files:
+            made.remove()
     log.info("stopped")
     return status
 
@@ -232,7 +233,7 @@ def _name(app: object) -> str:
 
 def _where(listener: socket.socket, url_scheme: str) -> str:
     address = listener.getsockname()
-    return f"unix:{address}" if listener.family == socket.AF_UNIX else f"{url_scheme}://{show_address(address[0], address[1])}"
+    return f"unix:{address}" if listener.family == AF_UNIX else f"{url_scheme}://{show_address(address[0], address[1])}"
 
 
 def tls_context(certfile: str, keyfile: str | None = None, ca_certs: str | None = None, *, require_client_cert: bool = True) -> ssl.SSLContext:

@@ -35,7 +35,7 @@ a drain (it and every response after it carry ``Connection: close``) and calls
 ``on_retire``, so that the supervisor starts the replacement while this process
 finishes what it has.
 
-:meth:`Engine.drain` (SIGTERM, SIGINT, gunicorn's graceful stop) stops accepting,
+:meth:`Engine.drain` (SIGTERM, SIGINT, SIGQUIT, gunicorn's graceful stop) stops accepting,
 closes idle connections, lets requests in flight finish with ``Connection: close``
 and returns from :meth:`Engine.run` once they have, or after ``Timeouts.graceful``.
 """
@@ -58,6 +58,7 @@ from wsgitypes.server.accesslog import AccessLog, AccessSink
 from wsgitypes.server.connection import RECV_SIZE, Connection, Next, Site
 from wsgitypes.server.environ import ConnectionInfo
 from wsgitypes.server.poller import READ, WRITE, Engine as PollerChoice, Poller, make_poller
+from wsgitypes.server.process import AF_UNIX
 from wsgitypes.server.proxy import TrustedProxies
 from wsgitypes.server.request import BadRequest, Request
 from wsgitypes.server.response import error_response
@@ -260,9 +261,9 @@ class Engine:
             self._episode_began, self._backoff, self._accept_failures = 0.0, 0.0, 0
 
     def _open(self, listener: socket.socket, sock: socket.socket, address: Any) -> None:
-        if sock.family != socket.AF_UNIX:
+        if sock.family != AF_UNIX:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        client = ("", "0") if sock.family == socket.AF_UNIX else (str(address[0]), str(address[1]))
+        client = ("", "0") if sock.family == AF_UNIX else (str(address[0]), str(address[1]))
 
         try:
             transport = open_transport(sock, self.site.timeouts.body, self.tls)
@@ -296,7 +297,7 @@ class Engine:
     def _info(self, listener: socket.socket) -> ConnectionInfo:
         info = self._infos.get(listener.fileno())
         if info is None:
-            server: tuple[str, int] = listener.getsockname()[:2] if listener.family != socket.AF_UNIX else ("localhost", 0)
+            server: tuple[str, int] = listener.getsockname()[:2] if listener.family != AF_UNIX else ("localhost", 0)
             info = self._infos[listener.fileno()] = ConnectionInfo(server, self.url_scheme, self.script_name, self.multiprocess, self.threads > 1, FileWrapper)
         return info
 

@@ -2,8 +2,9 @@
 
 The calling process becomes a supervisor: it opens the listening sockets, forks the
 workers (which inherit them and share the kernel's accept queues), restarts any that
-die, and on SIGTERM or SIGINT passes the stop on and waits for each worker to finish
-the requests it has in flight.  Where there is no ``fork`` (Windows), the one worker
+die, and on SIGTERM, SIGINT or SIGQUIT passes the stop on and waits for each worker to
+finish the requests it has in flight; SIGHUP replaces every worker the way a reload
+does.  Where there is no ``fork`` (Windows), the one worker
 runs in the calling process.
 
 A worker may *retire* (``--max-requests``): it says so through its heartbeat pipe,
@@ -39,11 +40,14 @@ from types import FrameType
 from typing import Any
 
 __all__ = [
-    "DEFAULT_PORT", "RESPAWN_BACKOFF_MAX", "STOP_SIGNALS", "Heartbeat", "ListenError", "can_fork", "listen", "on_stop_signals", "parse_bind",
-    "remove_socket_file", "run_workers", "show_address",
+    "AF_UNIX", "DEFAULT_PORT", "RESPAWN_BACKOFF_MAX", "STOP_SIGNALS", "Heartbeat", "ListenError", "SocketFile", "can_fork", "listen",
+    "on_stop_signals", "parse_bind", "run_workers", "show_address",
 ]
 
 log = logging.getLogger("wsgitypes.server")
+
+AF_UNIX: int | None = getattr(socket, "AF_UNIX", None)
+"""The Unix socket family; None where Python has none (Windows builds)."""
 
 RESPAWN_BACKOFF_MAX = 10.0
 _YOUNG = 5.0  # a worker that dies sooner than this after it started counts toward the back-off
@@ -96,18 +100,42 @@ def _clear_stale_socket(path: str) -> None:
         except ConnectionRefusedError:  # nobody listens: left behind by a server that was killed
             os.unlink(path)
             return
-        except OSError:  # a listener too busy to take us within the second is still a listener
+        except TimeoutError:  # a listener too busy to take us within the second is still a listener
             pass
+        except OSError as error:
+            raise ListenError(error.errno, f"cannot listen on unix:{path}: {error.strerror}") from None
     raise ListenError(errno.EADDRINUSE, f"cannot listen on unix:{path}: another server is listening there")
 
 
-def remove_socket_file(path: str) -> None:
-    """Remove the socket file of a Unix listener this process made, so that a stopped server leaves none behind."""
-    try:
-        if stat.S_ISSOCK(os.stat(path).st_mode):
-            os.unlink(path)
-    except OSError:
-        pass  # gone already, or its directory is not ours to change
+@dataclass(frozen=True)
+class SocketFile:
+    """The file a Unix listener made, known by its inode as well as its path.
+
+    Removed at the end only if the path still names that very file: from the moment a
+    stopping server closes its listeners, a new server may take the path as stale and
+    bind its own socket there, which the old one must leave alone.
+    """
+
+    path: str
+    device: int
+    inode: int
+
+    @classmethod
+    def of(cls, listener: socket.socket) -> SocketFile | None:
+        """The socket file of ``listener``, a Unix one just bound; None for any other."""
+        if listener.family != AF_UNIX:
+            return None
+        path = os.path.abspath(listener.getsockname())  # (a later chdir must not change which file is meant)
+        made = os.stat(path)
+        return cls(path, made.st_dev, made.st_ino)
+
+    def remove(self) -> None:
+        try:
+            now = os.stat(self.path)
+            if (now.st_dev, now.st_ino) == (self.device, self.inode):
+                os.unlink(self.path)
+        except OSError:
+            pass  # gone already, or its directory is not ours to change
 
 
 def parse_bind(text: str) -> tuple[str, int]:
@@ -119,6 +147,8 @@ def parse_bind(text: str) -> tuple[str, int]:
     if text.startswith("unix:"):
         if not text[len("unix:") :]:
             raise ValueError(f"{text!r} has no path (unix:/run/app.sock, say)")
+        if AF_UNIX is None:
+            raise ValueError(f"{text!r}: this Python has no Unix sockets")
         return text, 0
     if text.startswith("["):
         host, closed, rest = text[1:].partition("]")
@@ -245,8 +275,12 @@ def run_workers(
     watching: tuple[int, int] | None = None  # the watcher's pid and the read end of its pipe
     next_watcher = 0.0
 
-    def fork_child(body: Callable[[int], int]) -> tuple[int, int]:
-        """Fork a child running ``body(write end of a new pipe)``; its pid and the read end."""
+    def fork_child(body: Callable[[int], int], from_the_terminal: signal.Handlers = signal.SIG_DFL) -> tuple[int, int]:
+        """Fork a child running ``body(write end of a new pipe)``; its pid and the read end.
+
+        ``from_the_terminal``: what the child does on SIGINT and SIGQUIT (Ctrl-C, Ctrl-\\),
+        set before anything else runs in it; SIGTERM keeps its default action.
+        """
         gc.freeze()  # what the supervisor built is never collected in a child: its pages stay shared (no COW)
         reader, writer = os.pipe()
         os.set_blocking(writer, False)
@@ -260,7 +294,7 @@ def run_workers(
             code = 1
             try:
                 for signum in STOP_SIGNALS:
-                    signal.signal(signum, signal.SIG_DFL)
+                    signal.signal(signum, signal.SIG_DFL if signum == signal.SIGTERM else from_the_terminal)
                 # A hangup sent to the whole group is the supervisor's to act on.  A handler that
                 # does nothing, not SIG_IGN: an ignored signal stays ignored in programs the
                 # application runs, a handled one does not.
@@ -283,8 +317,6 @@ def run_workers(
 
     def start_watcher(writer: int) -> int:
         assert watcher is not None
-        for signum in (signal.SIGINT, signal.SIGQUIT):  # Ctrl-C and Ctrl-\ stop the supervisor, which stops the watcher
-            signal.signal(signum, signal.SIG_IGN)
         watcher(writer)
         return 0
 
@@ -302,7 +334,7 @@ def run_workers(
         now = time.monotonic()
         if watcher is not None and watching is None and now >= next_watcher:
             try:
-                watching = fork_child(start_watcher)
+                watching = fork_child(start_watcher, signal.SIG_IGN)  # Ctrl-C stops the supervisor, which stops the watcher
             except OSError as error:
                 log.error("cannot start the file watcher (%s); retrying", error.strerror)
                 next_watcher = now + RESPAWN_BACKOFF_MAX / 2
