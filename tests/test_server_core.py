@@ -86,6 +86,30 @@ def test_pipeline(raw: bytes, statuses: list[int]) -> None:
         assert len(served) >= len(statuses) and not served[len(statuses) - 1].keep_alive
 
 
+EMPTY_LINES_FIRST = [
+    b"\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+    b"\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+    b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+]
+
+
+@pytest.mark.parametrize("raw", EMPTY_LINES_FIRST)
+def test_empty_lines_before_a_request_are_skipped_however_they_are_split(raw: bytes) -> None:
+    """RFC 9112 §2.2; a CR that ends one read is half of such a line (gunicorn's and h11's corpora split them)."""
+    for split in range(1, len(raw)):
+        parser = parse(raw[:split])
+        parser.feed(raw[split:])
+        assert parser.error is None, (split, parser.error.detail)
+        assert [(request.method, request.complete) for request in parser.ready][-1] == ("GET", True), split
+
+
+def test_a_bare_cr_before_a_request_is_still_refused() -> None:
+    parser = parse(b"\r")
+    parser.feed(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert parser.error is not None and parser.error.status == HTTPStatus.BAD_REQUEST
+    assert not parser.ready
+
+
 @pytest.mark.parametrize(("raw", "status"), [pytest.param(raw, status, id=id) for id, raw, status in UNTERMINATED])
 def test_limit_crossed_mid_line(raw: bytes, status: int) -> None:
     parser = parse(raw)

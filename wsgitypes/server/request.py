@@ -104,7 +104,7 @@ class RequestParser:
     """Feed it bytes; it queues the requests they hold (see the module docstring)."""
 
     __slots__ = ("limits", "ready", "error", "ended", "_current", "_head", "_reusable", "_head_start", "_start_size",
-                 "_tail", "_unfinished_line", "_body_left", "_chunks")
+                 "_tail", "_held_cr", "_unfinished_line", "_body_left", "_chunks")
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
@@ -123,6 +123,7 @@ class RequestParser:
         self._head_start = b""  # its first bytes (the request line), to tell a bad method or version
         self._start_size = limits.max_request_line + 64  # (all of a request line)
         self._tail = b""  # the last bytes fed of an unfinished head, to find a CRLF CRLF split between feeds
+        self._held_cr = False  # a read ended in a CR before any head: half of an empty line, or not
         self._unfinished_line = 0
         self._body_left = 0  # Content-Length bytes still to come
         self._chunks: ChunkedDecoder | None = None
@@ -163,8 +164,13 @@ class RequestParser:
     def _feed_head(self, data: bytes) -> bytes:
         """Feed the head arriving; return the bytes after it once it is complete."""
         if self._head is None:
+            if self._held_cr:
+                data, self._held_cr = b"\r" + data, False
             while data[:1] == b"\n" or data[:2] == b"\r\n":  # RFC 9112 §2.2: empty lines before a request
                 data = data[2:] if data[:1] == b"\r" else data[1:]
+            if data == b"\r":  # its LF is in the next read, or it is a bare CR: the next read tells
+                self._held_cr = True
+                return b""
             if not data:
                 return b""
             self._begin_head()
