@@ -460,7 +460,9 @@ def test_slow_readers_of_large_responses_hold_no_thread(start_server: StartServe
         assert all(server_side_states(server, sock) == [1] for sock in readers), "a slow reader was cut off within the grace"
     worst = max(latencies)
     figure("5 slow readers", f"worst hello {worst:.2f} s ({len(latencies)} hellos)")
-    assert worst < 1.0, f"hellos waited up to {worst:.1f} s behind {SLOW_READERS} slow readers on 8 threads"
+    # Pinned threads make a hello wait for the readers' 4 s or more (30 s before the fix); a
+    # busy 2-core machine has shown 1.2 s without any pinned.
+    assert worst < 3.0, f"hellos waited up to {worst:.1f} s behind {SLOW_READERS} slow readers on 8 threads"
 
 
 @pytest.mark.parametrize("size", [6_000_000, 12_000_000], ids=["flushed-by-the-loop", "beyond-the-hand-off"])
