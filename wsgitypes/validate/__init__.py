@@ -15,8 +15,10 @@ length equal to Content-Length where HTTP requires it).
 
 A response made by the server's ``wsgi.file_wrapper`` is handed back to the server
 unwrapped, so platform fast paths such as ``sendfile`` keep working.  Nothing either
-side gets is changed: the body is one iteration however often ``iter()`` is called on
-it, and stream methods beyond PEP 3333's (``seek``...) work, noted as ``stream-extension``.
+side gets is changed: a short list body is handed back as it is, a longer body is one
+iteration however often ``iter()`` is called on it, and stream methods beyond PEP
+3333's (``seek``...) work, noted as ``stream-extension``.  What the application can
+tell: ``wsgi.input`` and ``wsgi.errors`` are wrappers, not the server's own objects.
 
 Report mode reports a rule once per request and counts its repeats.  A response the
 server drops without ``close()`` is reported, never raised (it is found in ``__del__``),

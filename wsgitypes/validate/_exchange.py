@@ -355,15 +355,17 @@ class Exchange:
             try:
                 body = b"".join(result)  # TypeError unless every item is bytes-like
             except TypeError:
-                pass
-            else:
+                body = None
+            if self.status:
                 # join() also takes bytearray and memoryview: each item must be exactly bytes.
                 # A single item is when join() handed back that very object.
-                if self.status and (body is result[0] if len(result) == 1 else not result or _only_bytes(result)):
+                if body is not None and (body is result[0] if len(result) == 1 else not result or _only_bytes(result)):
                     self.sent += len(body)
-                    if (self.expected >= 0 and self.expected != self.sent) or self.report.policy or self.repeats:
-                        self._body_ended()
-                    return result
+                else:
+                    self._check_items(result)  # report mode hands back the same list: a framework may look inside it
+                if (self.expected >= 0 and self.expected != self.sent) or self.report.policy or self.repeats:
+                    self._body_ended()
+                return result
         elif result is None or isinstance(result, (str, bytes)) or not hasattr(kind, "__iter__"):
             self.violation(rules.RESPONSE_ITERABLE, f"the application returned {kind.__name__}: {result!r:.80}")
         self.result = result
@@ -375,6 +377,14 @@ class Exchange:
                 self.report.open.add(id(self))
                 self.where = (environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""))
         return self
+
+    def _check_items(self, items: Iterable[Any]) -> None:
+        """A short body with an item that is not exactly bytes, checked item by item."""
+        for count, item in enumerate(items, 1):
+            if type(item) is not bytes:
+                self.violation(rules.BODY_BYTES, f"item {count} is {type(item).__name__}: {item!r:.80}")
+            elif item:
+                self.sent += len(item)
 
     def _check_not_trapped(self) -> None:
         """The application's part is over: it must not have trapped a re-raised exc_info or a violation."""
