@@ -103,6 +103,18 @@ def test_empty_lines_before_a_request_are_skipped_however_they_are_split(raw: by
         assert [(request.method, request.complete) for request in parser.ready][-1] == ("GET", True), split
 
 
+@pytest.mark.parametrize("raw", [b"bla:rgh /foo HTTP/1.1\r\nHost: a\r\n\r\n", b"frob /foo HTTP/1.1\r\nHost: a\r\n\r\n",
+                                 b"FROB\r\n\r\n", b"G\x00T / HTTP/1.1\r\n\r\n"])
+def test_a_bad_method_gets_one_status_however_it_is_split(raw: bytes) -> None:
+    """400 for a method that is not a token, 501 for an unknown one (RFC 9110 §9.1): known only at its end."""
+    whole = parse(raw).error
+    assert whole is not None
+    for split in range(1, len(raw)):
+        parser = parse(raw[:split])
+        parser.feed(raw[split:])
+        assert parser.error is not None and parser.error.status == whole.status, (split, parser.error and parser.error.detail, whole.detail)
+
+
 def test_a_bare_cr_before_a_request_is_still_refused() -> None:
     parser = parse(b"\r")
     parser.feed(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")

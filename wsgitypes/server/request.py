@@ -104,7 +104,7 @@ class RequestParser:
     """Feed it bytes; it queues the requests they hold (see the module docstring)."""
 
     __slots__ = ("limits", "ready", "error", "ended", "_current", "_head", "_reusable", "_head_start", "_start_size",
-                 "_tail", "_held_cr", "_unfinished_line", "_body_left", "_chunks")
+                 "_tail", "_held_cr", "_method_undecided", "_unfinished_line", "_body_left", "_chunks")
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
@@ -124,6 +124,7 @@ class RequestParser:
         self._start_size = limits.max_request_line + 64  # (all of a request line)
         self._tail = b""  # the last bytes fed of an unfinished head, to find a CRLF CRLF split between feeds
         self._held_cr = False  # a read ended in a CR before any head: half of an empty line, or not
+        self._method_undecided = False  # llhttp refused a method whose end has not arrived: 400 or 501 is not known yet
         self._unfinished_line = 0
         self._body_left = 0  # Content-Length bytes still to come
         self._chunks: ChunkedDecoder | None = None
@@ -182,6 +183,10 @@ class RequestParser:
             self._head_start = head if len(head) <= self._start_size else head[: self._start_size]
         elif len(start) < self._start_size:
             self._head_start = start + head[: self._start_size]
+        if self._method_undecided:
+            if self._method_ended():
+                self.error = _method_error(self._head_start)
+            return b""
         queued = len(self.ready)
         parser = self._head
         assert parser is not None
@@ -196,6 +201,9 @@ class RequestParser:
                 raise
             self.error = error.__context__
         except httptools.HttpParserInvalidMethodError:
+            if not self._method_ended():  # (the same verdict however the bytes are split between reads)
+                self._method_undecided = True
+                return b""
             self.error = _method_error(self._head_start)
         except httptools.HttpParserInvalidURLError as error:
             self.error = BadRequest(HTTPStatus.BAD_REQUEST, f"invalid request target: {error}")
@@ -224,7 +232,13 @@ class RequestParser:
         self._current = Request()
         self._head_start = b""
         self._tail = b""
+        self._method_undecided = False
         self._unfinished_line = 0
+
+    def _method_ended(self) -> bool:
+        """The request line has arrived up to the end of its method, or as far as it may go."""
+        start = self._head_start
+        return b" " in start or b"\r" in start or b"\n" in start or len(start) >= self._start_size
 
     def _unfinished(self, head: bytes) -> None:
         """Part of a head arrived: bound it, and remember its end for the next feed."""
