@@ -616,3 +616,28 @@ def test_a_hung_application_gets_503_past_the_queue_and_its_worker_replaced(star
     assert len(stacks) == 1, server.log()[-2000:]
     assert "time.sleep" in server.log() and "faults.py" in server.log(), "the stuck threads' stacks are not in the log"
     assert server.stop() == 0
+
+
+def test_threads_waiting_on_slow_uploads_are_not_a_hung_application(start_server: StartServer) -> None:
+    """``--timeout`` counts time in the application, not time waiting on a client that keeps the minimum rate."""
+    server = launch(start_server, "--workers", "1", "--threads", "2", "--timeout", "2", "--limit-buffer-body", "1024", "--min-rate", "100")
+    first = answer(server, PID_REQUEST).body
+    size, step = 4000, 250
+    with sockets() as held:
+        for _ in range(2):  # every thread reading a body too large for the event loop to take
+            held.append(server.connect())
+            held[-1].sendall(b"POST /echo HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % size)
+        time.sleep(0.3)
+        held.append(server.connect())
+        held[-1].sendall(HELLO_REQUEST)  # and a request waiting for a thread
+        for _ in range(8):  # 4 s, twice --timeout, at 500 bytes a second each
+            time.sleep(0.5)
+            for upload in held[:2]:
+                upload.sendall(b"x" * step)
+        for upload in held[:2]:
+            upload.sendall(b"x" * (size - 8 * step))
+        answers = [read_until_close(sock, 10)[0] for sock in held]
+    assert all(data.startswith(b"HTTP/1.1 200 ") for data in answers), [data[:80] for data in answers]
+    assert all(data.endswith(b"x" * size) for data in answers[:2])
+    assert "every thread has been in the application" not in server.log(), server.log()[-2000:]
+    assert answer(server, PID_REQUEST).body == first, "the worker was replaced"

@@ -152,7 +152,7 @@ class Connection:
     """A client connection and its parser; see the module docstring."""
 
     __slots__ = ("transport", "sock", "fd", "client", "peer", "site", "info", "parser", "busy", "waiting", "deadline", "body_clock",
-                 "outbox", "outbox_size", "close_after_flush", "flush_started", "flushed", "requests_served")
+                 "outbox", "outbox_size", "close_after_flush", "flush_started", "flushed", "requests_served", "in_app_since")
 
     def __init__(self, transport: Transport, client: tuple[str, str], site: Site, info: ConnectionInfo) -> None:
         self.transport = transport
@@ -179,6 +179,9 @@ class Connection:
         self.flush_started = 0.0
         self.flushed = 0
         self.requests_served = 0
+        self.in_app_since = 0.0
+        """While a thread serves it: when the thread last began waiting on anything but this
+        client (the application, mostly); 0 while it waits on the client's socket, and when idle."""
         """Requests begun on this connection (none yet: a stop spares it a moment, see the engine's drain)."""
 
     # --- sending (worker threads; the loop flushes with flush_some) -----------------
@@ -221,12 +224,15 @@ class Connection:
         """Send the whole outbox, waiting on the socket, at no less than the minimum rate."""
         timeouts = self.site.timeouts
         while self.outbox:
+            self.in_app_since = 0.0  # waiting on the client (see read_body)
             try:
                 self.flush_some(self.transport.send)
             except TimeoutError:
                 pass  # one wait of Timeouts.body without progress
             except OSError as error:
                 raise ClientDisconnected(f"sending the response failed: {error}") from error
+            finally:
+                self.in_app_since = monotonic()
             if self.outbox and monotonic() > self.flush_deadline(timeouts):
                 raise ClientDisconnected(f"the client read {self.flushed} bytes in {monotonic() - self.flush_started:.0f} s, "
                                          f"below {timeouts.min_rate:g} bytes a second")
@@ -262,10 +268,13 @@ class Connection:
         timeouts = self.site.timeouts
         try:
             while sent < count:
+                self.in_app_since = 0.0  # waiting on the client (see read_body)
                 try:
                     step = self.transport.sendfile(file, offset + sent, count - sent)
                 except TimeoutError:
                     step = -1
+                finally:
+                    self.in_app_since = monotonic()
                 if not step:  # the file ended early
                     break
                 if step > 0:
@@ -308,12 +317,15 @@ class Connection:
         if request.content_length is not None and (wanted < 0 or wanted > RECV_SIZE):
             left = request.content_length - request.body_bytes
             size = max(RECV_SIZE, left if wanted < 0 else min(wanted, left))
+        self.in_app_since = 0.0  # waiting on the client is not time in the application (the --timeout watchdog)
         try:
             data = self.transport.recv(size) if size == RECV_SIZE else self.transport.recv_all(size)
         except TimeoutError:
             raise BadRequest(HTTPStatus.REQUEST_TIMEOUT, f"no request body byte arrived for {timeouts.body:g} s") from None
         except OSError as error:
             raise ClientDisconnected(f"reading the request body failed: {error}") from error
+        finally:
+            self.in_app_since = monotonic()
         if not data:
             raise ClientDisconnected(f"the client closed the connection after {request.body_bytes} bytes of the body")
         parser.feed(data)

@@ -126,7 +126,7 @@ class Engine:
         self._work: SimpleQueue[Connection | None] = SimpleQueue()
         self._connections: dict[int, Connection] = {}  # by file descriptor
         self._infos: dict[int, ConnectionInfo] = {}
-        self._busy_since = [0.0] * threads  # per worker thread: when its request began, 0 when idle
+        self._serving: list[Connection | None] = [None] * threads  # per worker thread: the connection it serves
         self._accept_paused_until = 0.0
         self._backoff = 0.0
         self._accept_failures = 0
@@ -447,7 +447,10 @@ class Engine:
     def _stuck(self, now: float) -> bool:
         """Every thread in the application for ``Timeouts.app`` seconds, with requests waiting."""
         limit = self.site.timeouts.app
-        if not limit or self._work.empty() or not all(started and now - started > limit for started in self._busy_since):
+        if not limit or self._work.empty():
+            return False
+        # A thread waiting on a slow client is not stuck: the body and reader rates bound that wait.
+        if not all(c is not None and c.in_app_since and now - c.in_app_since > limit for c in self._serving):
             return False
         frames = sys._current_frames()  # pyright: ignore[reportPrivateUsage]  # the documented way to see other threads' stacks
         stacks: list[str] = []
@@ -475,15 +478,17 @@ class Engine:
     # --- worker threads ----------------------------------------------------------------
 
     def _work_loop(self, number: int) -> None:
-        work, busy_since = self._work, self._busy_since
+        work, serving = self._work, self._serving
         while (connection := work.get()) is not None:
-            busy_since[number] = monotonic()
+            connection.in_app_since = monotonic()
+            serving[number] = connection
             try:
                 step = connection.serve_ready()
             except Exception:  # a bug of ours; keep the thread and the other connections alive
                 log.exception("internal error serving %s", connection.peer)
                 step = "close"
-            busy_since[number] = 0.0
+            serving[number] = None
+            connection.in_app_since = 0.0
             self._next(connection, "close" if self.draining and step == "read" else step)
 
 
