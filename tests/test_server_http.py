@@ -168,8 +168,9 @@ def test_expect_100_continue_unread_body_closes_the_connection(server: Server) -
     whether the body will follow, and closes after its answer."""
     raw, closed = server.exchange(b"POST /hello HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
     assert b"100 Continue" not in raw and closed
-    status, _, body = split_response(raw)
+    status, headers, body = split_response(raw)
     assert (status, body) == (200, HELLO)
+    assert headers.get("connection") == "close", headers  # it says so (RFC 9112 §9.6)
 
 
 def test_unread_small_body_is_skipped_and_the_connection_kept(server: Server) -> None:

@@ -101,10 +101,11 @@ class Site:
 class Responder:
     """``start_response`` and ``write`` for one request, sending through ``connection``."""
 
-    __slots__ = ("_connection", "writer", "status", "headers", "head_sent")
+    __slots__ = ("_connection", "_request", "writer", "status", "headers", "head_sent")
 
-    def __init__(self, connection: Connection, writer: ResponseWriter) -> None:
+    def __init__(self, connection: Connection, request: Request, writer: ResponseWriter) -> None:
         self._connection = connection
+        self._request = request
         self.writer = writer
         self.status = ""
         self.headers: ResponseHeaders = []
@@ -136,6 +137,10 @@ class Responder:
             raise WSGIViolation(rules.START_BEFORE_BODY, "the response body began before start_response was called")
         if self._connection.site.stopping.is_set():
             self.writer.keep_alive = False  # a stop began while the application ran
+        elif self._request.expect_continue and not self._request.complete:
+            # Answered without the body it was asked to accept: whether the client sends it
+            # anyway cannot be known, so this response is the connection's last (RFC 9110 §10.1.1).
+            self.writer.keep_alive = False
         head = self.writer.head(self.status, self.headers, body_length)
         self.head_sent = True
         self._connection.send(head, *self.writer.body(first))
@@ -374,7 +379,7 @@ class Connection:
             return writer.keep_alive and self.skip_unread_body(request)
         if not request.complete:  # the body's clock, crediting what arrived already
             self.body_clock = monotonic() - request.body_bytes / site.timeouts.min_rate
-        responder = Responder(self, writer)
+        responder = Responder(self, request, writer)
         environ = make_environ(request, self.info, self.client, RequestBody(request, self.receive_body), site.errors)
         if site.forwarded is not None and not FORWARDING_KEYS.isdisjoint(environ):
             apply_forwarding(environ, site.forwarded)
