@@ -1,7 +1,7 @@
 """What Linux's /proc says of the processes a test or benchmark started: parents, sessions, CPU.
 
 Read straight from ``/proc/PID/stat`` (proc(5)): psutil would be one more dependency for
-four numbers.  The command name, field 2, is in parentheses and may hold spaces, so the
+five numbers.  The command name, field 2, is in parentheses and may hold spaces, so the
 fields are counted from the last ``)``.
 """
 
@@ -19,6 +19,7 @@ class ProcessStat:
     ppid: int
     session: int
     cpu: float  # user + system seconds, all threads
+    threads: int
 
 
 def processes() -> list[ProcessStat]:
@@ -32,7 +33,7 @@ def processes() -> list[ProcessStat]:
                 fields = stat.read().rsplit(")", 1)[1].split()
         except OSError:
             continue  # gone meanwhile
-        found.append(ProcessStat(int(entry), int(fields[1]), int(fields[3]), (int(fields[11]) + int(fields[12])) / _TICK))
+        found.append(ProcessStat(int(entry), int(fields[1]), int(fields[3]), (int(fields[11]) + int(fields[12])) / _TICK, int(fields[17])))
     return found
 
 

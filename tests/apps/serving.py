@@ -14,6 +14,9 @@
 * ``/exc-before``            raises after start_response, before any body: the server sends 500
 * ``/exc-after``             sends part of the body, then start_response(exc_info): re-raised
 * ``/close``                 counts close() calls; ``/closed`` reports the count
+* ``/thread``                the name of the thread serving it
+* ``/overlap?seconds=F``     reads the body and sleeps, counting the requests in the application
+                             at once; ``/overlap-max`` reports the most seen, and starts counting again
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import json
 import random
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from urllib.parse import parse_qs
@@ -31,6 +35,8 @@ from wsgitypes.types import StartResponse, WSGIEnvironment
 
 HELLO = b"Hello, World!"
 _closed = 0
+_overlap = {"now": 0, "most": 0}
+_overlap_lock = threading.Lock()
 
 
 def pseudo_random(size: int, seed: int) -> bytes:
@@ -120,6 +126,27 @@ def app(environ: WSGIEnvironment, start_response: StartResponse, /) -> Iterable[
         return _Closing()
     if path == "/closed":
         data = str(_closed).encode()
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(data)))])
+        return [data]
+    if path == "/thread":
+        data = threading.current_thread().name.encode()
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(data)))])
+        return [data]
+    if path == "/overlap":
+        with _overlap_lock:
+            _overlap["now"] += 1
+            _overlap["most"] = max(_overlap["most"], _overlap["now"])
+        try:
+            body_input.read()
+            time.sleep(float(query.get("seconds", "0")))
+        finally:
+            with _overlap_lock:
+                _overlap["now"] -= 1
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+        return [b"ok"]
+    if path == "/overlap-max":
+        with _overlap_lock:
+            data, _overlap["most"] = str(_overlap["most"]).encode(), 0
         start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(data)))])
         return [data]
     start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])

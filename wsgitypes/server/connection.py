@@ -2,7 +2,8 @@
 
 Between requests the engine's event loop owns a :class:`Connection`: it reads request
 heads (and bodies small enough to buffer) without tying up a thread.  When a request is
-ready, a worker thread takes it (:meth:`Connection.serve_ready`), calls the
+ready, a thread takes it (:meth:`Connection.serve_ready`; the loop's own thread for a
+quick request whose body has arrived, else a pool thread), calls the
 application and writes the response; when it is done it tells the engine what comes
 next (:data:`Next`): read the next request, flush what the client has not taken yet,
 or close.
@@ -95,7 +96,7 @@ class Site:
     debug: bool = False
     """Explain a 500 in its body (:mod:`~wsgitypes.server.devpage`); for development only."""
     on_request: Callable[[], object] | None = None
-    """Called (from a worker thread) as each request begins: the engine counts them for ``--max-requests``."""
+    """Called (from the serving thread) as each request begins: the engine counts them for ``--max-requests``."""
 
 
 class Responder:
@@ -189,7 +190,7 @@ class Connection:
         client (the application, mostly); 0 while it waits on the client's socket, and when idle."""
         """Requests begun on this connection (none yet: a stop spares it a moment, see the engine's drain)."""
 
-    # --- sending (worker threads; the loop flushes with flush_some) -----------------
+    # --- sending (serving threads; the loop flushes with flush_some) -----------------
 
     def send(self, *parts: bytes) -> None:
         """Send ``parts`` in order without waiting where the socket allows; see the module docstring.
@@ -301,7 +302,7 @@ class Connection:
         except ClientDisconnected:
             self.outbox.clear()  # the client is gone; the connection closes anyway
 
-    # --- receiving a body (worker threads) -------------------------------------------
+    # --- receiving a body (serving threads) -------------------------------------------
 
     def receive_body(self, request: Request, wanted: int = 0) -> None:
         """Read more of ``request``'s body from the socket (called by ``wsgi.input``).
@@ -339,7 +340,7 @@ class Connection:
         if not request.complete and monotonic() > self.body_clock + timeouts.body + request.body_bytes / timeouts.min_rate:
             raise BadRequest(HTTPStatus.REQUEST_TIMEOUT, f"the request body arrived slower than {timeouts.min_rate:g} bytes a second")
 
-    # --- serving (worker threads) ------------------------------------------------------
+    # --- serving (serving threads) ------------------------------------------------------
 
     def serve_ready(self) -> Next:
         """Serve the requests whose head has arrived; say what the event loop does next.

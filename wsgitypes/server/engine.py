@@ -1,18 +1,22 @@
-"""One server process: an event loop for waiting, a pool of threads for serving.
+"""One server process: an event loop for waiting, threads for serving.
 
-The loop (the process's main thread) accepts connections, reads request heads and
-bodies up to ``Limits.buffer_body``, writes error answers and flushes what slow
-readers have not taken yet, so idle keep-alive connections, clients that send their
-request a byte at a time and clients that read slowly cost a few kilobytes each and
-no thread.  The loop never waits on one client: every send it makes is non-blocking.
+The loop accepts connections, reads request heads and bodies up to
+``Limits.buffer_body``, writes error answers and flushes what slow readers have not
+taken yet, so idle keep-alive connections, clients that send their request a byte at a
+time and clients that read slowly cost a few kilobytes each and no thread.  The loop
+never waits on one client: every send it makes is non-blocking.
 
-When a request is ready, its connection goes to a worker thread, which calls the
-application and writes the response, serves any request pipelined behind it once the
+A ready request whose body has arrived is served by the loop's own thread, while
+requests are quick; otherwise, and when its body is still to come, it is queued for
+the pool.  Which thread runs the loop, and when another takes it over, is
+:mod:`~wsgitypes.server.crew`'s business; this module runs whichever turn it is given,
+and :meth:`Engine.run`'s own thread only waits.  A thread serving a connection calls
+the application, writes the response, serves any request pipelined behind it once the
 client has taken the response before it (so a client that pipelines and never reads
 holds a thread for one response at most), and hands the connection back
 (:data:`~wsgitypes.server.connection.Next`): to be read again, to have its unsent bytes
-flushed, or to be closed.  The poller is one-shot
-(:mod:`~wsgitypes.server.poller`), so loop and threads never use one socket at once.
+flushed, or to be closed.  The poller is one-shot (:mod:`~wsgitypes.server.poller`), so
+the loop and a pool thread never use one socket at once.
 
 How bytes move, plain or TLS, is the connection's :mod:`~wsgitypes.server.transport`'s
 business: the loop only ever tries, threads wait at most ``Timeouts.body`` each time.
@@ -26,9 +30,11 @@ Faults it survives:
   served meanwhile.
 * **Overload**: at most ``Limits.max_queued`` requests wait for a thread; beyond, the
   loop answers 503 with ``Retry-After`` and closes.
-* **A hung application**: when every thread has been inside the application for
-  ``Timeouts.app`` seconds while requests wait, the engine logs where each thread is
-  stuck and returns :data:`EXIT_STUCK`, so that the supervisor replaces the process.
+* **A hung application**: a request that hangs the loop's thread is taken over from
+  within :data:`~wsgitypes.server.crew.TAKEOVER_AFTER`; when every seat in the
+  application has been held for ``Timeouts.app`` seconds while requests wait, the
+  engine logs where each thread is stuck and returns :data:`EXIT_STUCK`, so that the
+  supervisor replaces the process.
 
 With ``max_requests`` (``--max-requests``), the request that reaches the count begins
 a drain (it and every response after it carry ``Connection: close``) and calls
@@ -48,14 +54,15 @@ import socket
 import sys
 import threading
 import traceback
+from collections import deque
 from collections.abc import Callable, Sequence
 from http import HTTPStatus
-from queue import SimpleQueue
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from wsgitypes.server.accesslog import AccessLog, AccessSink
 from wsgitypes.server.connection import RECV_SIZE, Connection, Next, Site
+from wsgitypes.server.crew import Crew
 from wsgitypes.server.environ import ConnectionInfo
 from wsgitypes.server.poller import READ, WRITE, Engine as PollerChoice, Poller, make_poller
 from wsgitypes.server.process import AF_UNIX
@@ -76,9 +83,9 @@ log = logging.getLogger("wsgitypes.server")
 
 EXIT_STUCK = 3
 """What :meth:`Engine.run` returns when the application hung every thread."""
-_STOP = None  # put on the work queue once per thread to end it
 _OUT_OF_RESOURCES = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 _BACKOFF_FIRST, _BACKOFF_MAX = 0.05, 2.0
+_SIGNAL_LATENCY = 0.25  # how long the waiting thread may leave a signal's handler unrun (gunicorn's restart system calls)
 _FRESH_GRACE = 2.0  # when a drain begins, how long a connection without a request yet may take to send one
 
 
@@ -112,7 +119,7 @@ class Engine:
         self.max_requests = max_requests
         """Requests this process serves before it retires (0: no limit)."""
         self.on_retire = on_retire
-        """Called once when the ``max_requests``-th request begins (from a worker thread)."""
+        """Called once when the ``max_requests``-th request begins (from the serving thread)."""
         self._served = 0
         self._served_lock = threading.Lock()
         self.listeners = {listener.fileno(): listener for listener in listeners}
@@ -123,10 +130,18 @@ class Engine:
         self.on_tick = on_tick
         """Called at least once a second from the loop (heartbeats)."""
         self._poller: Poller = make_poller(poller)
-        self._work: SimpleQueue[Connection | None] = SimpleQueue()
         self._connections: dict[int, Connection] = {}  # by file descriptor
         self._infos: dict[int, ConnectionInfo] = {}
-        self._serving: list[Connection | None] = [None] * threads  # per worker thread: the connection it serves
+        self._crew: Crew[Connection] = Crew(threads, self._poller.hand_to)
+        self._serving: dict[int, Connection] = {}  # by thread ident: the connections being served
+        self._events: deque[tuple[int, int]] = deque()  # what the last poll reported, not handled yet
+        self._loop_threads = 0  # started so far (their names' numbers)
+        self._finished = threading.Event()
+        self._outcome = 0
+        self._failure: BaseException | None = None
+        self._drain_deadline: float | None = None
+        self._spare_fresh_until = 0.0
+        self._next_sweep = monotonic() + 1.0
         self._accept_paused_until = 0.0
         self._backoff = 0.0
         self._accept_failures = 0
@@ -158,62 +173,99 @@ class Engine:
     # --- the loop --------------------------------------------------------------------
 
     def run(self) -> int:
-        """Serve until drained (0), or until the application hung every thread (:data:`EXIT_STUCK`)."""
-        poller = self._poller
+        """Serve until drained (0), or until the application hung every thread (:data:`EXIT_STUCK`).
+
+        The calling thread only waits: the loop runs on one of two threads that take turns
+        (:mod:`~wsgitypes.server.crew`), so that a thread held up in the application never
+        keeps this one from returning.
+        """
         for descriptor, listener in self.listeners.items():
             listener.setblocking(False)
-            poller.add_lasting(descriptor)
-        workers = [threading.Thread(target=self._work_loop, args=(n,), name=f"wsgitypes-{n}", daemon=True) for n in range(self.threads)]
-        for worker in workers:
-            worker.start()
-        listeners, connections = self.listeners, self._connections
-        deadline = None
-        spare_fresh_until = 0.0
-        next_sweep = monotonic() + 1.0
-        outcome = 0
+            self._poller.add_lasting(descriptor)
+        for n in range(self.threads):
+            threading.Thread(target=self._work_loop, name=f"wsgitypes-{n}", daemon=True).start()
+        self._start_loop_thread()
+        while not self._finished.wait(_SIGNAL_LATENCY):
+            pass  # (Python runs signal handlers on this thread, between waits where signals do not interrupt one)
+        if self._failure is not None:
+            raise self._failure
+        return self._outcome
+
+    def _start_loop_thread(self) -> None:
+        """Start a thread that runs the loop, or stands by to take it over (see :mod:`~wsgitypes.server.crew`)."""
+        self._loop_threads += 1
+        threading.Thread(target=self._take_turns, name=f"wsgitypes-loop-{self._loop_threads}", daemon=True).start()
+
+    def _take_turns(self) -> None:
         try:
-            while True:
+            if self._crew.stand_by():
+                self._start_loop_thread()  # the standby
+                self._lead()
+        except BaseException as error:  # a bug of ours: end the engine with it rather than hang
+            self._failure = error
+            self._end()
+
+    def _lead(self) -> bool:
+        """Run the loop until it ends (True) or the standby took it over while this thread served (False)."""
+        poller, crew, events = self._poller, self._crew, self._events
+        listeners, connections = self.listeners, self._connections
+        while crew.loop_thread == threading.get_ident():
+            if not events:
                 wait = 1.0 if not self._accept_paused_until else max(0.0, min(1.0, self._accept_paused_until - monotonic()))
-                for descriptor, events in poller.poll(wait):
-                    connection = connections.get(descriptor)
-                    if connection is not None:
-                        if events == WRITE:
-                            self._writable(connection)
-                        else:
-                            self._readable(connection)
-                    elif descriptor in listeners:
-                        self._accept(listeners[descriptor])
-                    elif descriptor == poller.wake_fd:
-                        poller.woken()
-                if self.on_tick is not None:
-                    self.on_tick()
-                now = monotonic()
-                if self._accept_paused_until and now >= self._accept_paused_until and not self.draining:
-                    self._resume_accepting()
-                if self.draining:
-                    if deadline is None:
-                        deadline = now + self.site.timeouts.graceful
-                        spare_fresh_until = now + _FRESH_GRACE
-                        self._stop_accepting()
-                    busy = self._close_idle(spare_fresh_until)
-                    if not busy or now > deadline:
-                        break
-                if now >= next_sweep:
-                    self._expire(now)
-                    next_sweep = now + 1.0
-                    if self._stuck(now):
-                        outcome = EXIT_STUCK
-                        break
-        finally:
-            if outcome == EXIT_STUCK:
+                events.extend(poller.poll(wait))
+            while events:  # (shared: a thread taking the loop over handles what is left of the batch)
+                descriptor, mask = events.popleft()
+                connection = connections.get(descriptor)
+                if connection is not None:
+                    if mask == WRITE:
+                        self._writable(connection)
+                    else:
+                        self._readable(connection)
+                    if crew.loop_thread != threading.get_ident():
+                        return False
+                elif descriptor in listeners:
+                    self._accept(listeners[descriptor])
+                elif descriptor == poller.wake_fd:
+                    poller.woken()
+            if self._turn_ended(monotonic()):
+                self._end()
+                return True
+        return False
+
+    def _turn_ended(self, now: float) -> bool:
+        """What the loop does once a turn: heartbeats, accepting again, draining, timeouts; True to end."""
+        if self.on_tick is not None:
+            self.on_tick()
+        if self._accept_paused_until and now >= self._accept_paused_until and not self.draining:
+            self._resume_accepting()
+        if self.draining:
+            if self._drain_deadline is None:
+                self._drain_deadline = now + self.site.timeouts.graceful
+                self._spare_fresh_until = now + _FRESH_GRACE
+                self._stop_accepting()
+            busy = self._close_idle(self._spare_fresh_until)
+            if not busy or now > self._drain_deadline:
+                return True
+        if now >= self._next_sweep:
+            self._expire(now)
+            self._next_sweep = now + 1.0
+            if self._stuck(now):
+                self._outcome = EXIT_STUCK
+                return True
+        return False
+
+    def _end(self) -> None:
+        """Stop the pool and the standby, close what is idle, and let :meth:`run` return."""
+        try:
+            if self._outcome == EXIT_STUCK:
                 self._refuse_queued()
-            for _ in workers:
-                self._work.put(_STOP)
+            self._crew.finish()
             busy = self._close_idle()
-            poller.close()
-        if busy and outcome != EXIT_STUCK:
-            log.warning("stopped with %d requests still in flight after %.0f s", busy, self.site.timeouts.graceful)
-        return outcome
+            self._poller.close()
+            if busy and self._outcome != EXIT_STUCK and self._failure is None:
+                log.warning("stopped with %d requests still in flight after %.0f s", busy, self.site.timeouts.graceful)
+        finally:
+            self._finished.set()
 
     def _stop_accepting(self) -> None:
         for descriptor, listener in self.listeners.items():
@@ -391,12 +443,21 @@ class Engine:
         self._next(connection, "flush" if connection.outbox else "close")
 
     def _dispatch(self, connection: Connection) -> None:
-        if self._work.qsize() >= self.site.limits.max_queued:
-            log.warning("%s: 503, %d requests already wait for a thread", connection.peer, self._work.qsize())
+        if self._crew.queued >= self.site.limits.max_queued:
+            log.warning("%s: 503, %d requests already wait for a thread", connection.peer, self._crew.queued)
             self._overloaded(connection)
             return
         connection.busy = True
-        self._work.put(connection)
+        # A body still to come is read by a thread waiting on the socket: never by the loop.
+        began = monotonic()
+        if connection.parser.ready[0].complete and self._crew.begin_inline(began):
+            try:
+                step = self._serve(connection, began)
+            finally:
+                self._crew.end_inline()
+            self._next(connection, step)
+        else:
+            self._crew.queue(connection)
 
     def _overloaded(self, connection: Connection) -> None:
         connection.close_after_flush = True
@@ -447,27 +508,26 @@ class Engine:
     def _stuck(self, now: float) -> bool:
         """Every thread in the application for ``Timeouts.app`` seconds, with requests waiting."""
         limit = self.site.timeouts.app
-        if not limit or self._work.empty():
+        if not limit or not self._crew.queued:
             return False
         # A thread waiting on a slow client is not stuck: the body and reader rates bound that wait.
-        if not all(c is not None and c.in_app_since and now - c.in_app_since > limit for c in self._serving):
+        serving = list(self._serving.values())
+        if len(serving) < self.threads or not all(c.in_app_since and now - c.in_app_since > limit for c in serving):
             return False
         frames = sys._current_frames()  # pyright: ignore[reportPrivateUsage]  # the documented way to see other threads' stacks
         stacks: list[str] = []
         for thread in threading.enumerate():
-            if thread.name.startswith("wsgitypes-") and thread.ident in frames:
+            if thread.ident in self._serving and thread.ident in frames:
                 stacks.append(f"{thread.name}:\n{''.join(traceback.format_stack(frames[thread.ident]))}")
         log.error("every thread has been in the application for more than %g s and %d requests wait: replacing this worker. "
-                  "Where the threads are:\n%s", limit, self._work.qsize(), "\n".join(stacks))
+                  "Where the threads are:\n%s", limit, self._crew.queued, "\n".join(stacks))
         return True
 
     def _refuse_queued(self) -> None:
         """Answer the requests still waiting for a thread with 503 (best effort: the process is going)."""
-        while not self._work.empty():
-            connection = self._work.get_nowait()
-            if connection is not None:
-                connection.busy = False
-                self._overloaded(connection)
+        for connection in self._crew.unqueue_all():
+            connection.busy = False
+            self._overloaded(connection)
 
     def _close(self, connection: Connection) -> None:
         """Forget and close a connection (closing it also takes it out of the poller)."""
@@ -475,21 +535,30 @@ class Engine:
         self._poller.forget(connection.fd)
         close_gracefully(connection.sock)
 
-    # --- worker threads ----------------------------------------------------------------
+    # --- serving threads --------------------------------------------------------------
 
-    def _work_loop(self, number: int) -> None:
-        work, serving = self._work, self._serving
-        while (connection := work.get()) is not None:
-            connection.in_app_since = monotonic()
-            serving[number] = connection
+    def _work_loop(self) -> None:
+        crew = self._crew
+        while (connection := crew.take()) is not None:
             try:
-                step = connection.serve_ready()
-            except Exception:  # a bug of ours; keep the thread and the other connections alive
-                log.exception("internal error serving %s", connection.peer)
-                step = "close"
-            serving[number] = None
-            connection.in_app_since = 0.0
-            self._next(connection, "close" if self.draining and step == "read" else step)
+                step = self._serve(connection, monotonic())
+            finally:
+                crew.done()
+            self._next(connection, step)
+
+    def _serve(self, connection: Connection, now: float) -> Next:
+        """Serve ``connection``'s ready requests on this thread; what its next step is."""
+        me = threading.get_ident()
+        connection.in_app_since = now
+        self._serving[me] = connection
+        try:
+            step = connection.serve_ready()
+        except Exception:  # a bug of ours; keep the thread and the other connections alive
+            log.exception("internal error serving %s", connection.peer)
+            step = "close"
+        del self._serving[me]
+        connection.in_app_since = 0.0
+        return "close" if self.draining and step == "read" else step
 
 
 def close_gracefully(sock: socket.socket) -> None:

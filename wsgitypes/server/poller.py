@@ -58,6 +58,9 @@ class Poller(ABC):
         self._wake_reader.close()
         self._wake_writer.close()
 
+    def hand_to(self, thread: int) -> None:
+        """The loop runs on thread ``thread`` from now on (see :mod:`~wsgitypes.server.crew`)."""
+
     @abstractmethod
     def add_lasting(self, fd: int) -> None:
         """Watch a listener for readability until :meth:`forget`."""
@@ -117,8 +120,11 @@ class SelectorPoller(Poller):
         super().__init__()
         self._selector = selector
         self._selector.register(self.wake_fd, selectors.EVENT_READ, True)
-        self._loop_thread = threading.get_ident()
+        self._loop_thread = 0
         self._pending: deque[tuple[int, int]] = deque()  # watch() calls from other threads
+
+    def hand_to(self, thread: int) -> None:
+        self._loop_thread = thread
 
     def add_lasting(self, fd: int) -> None:
         self._selector.register(fd, selectors.EVENT_READ, True)
@@ -151,7 +157,6 @@ class SelectorPoller(Poller):
             pass
 
     def poll(self, timeout: float) -> list[tuple[int, int]]:
-        self._loop_thread = threading.get_ident()
         while self._pending:
             self._arm(*self._pending.popleft())
         ready: list[tuple[int, int]] = []
