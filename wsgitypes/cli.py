@@ -21,15 +21,11 @@ and exit status 2, not a traceback.
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib.util
-import json
 import logging
-import logging.config
 import os
 import select
 import sys
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn, cast
@@ -272,6 +268,8 @@ def _parse(parser: _Parser, argv: Sequence[str]) -> argparse.Namespace:
         known = [flag for action in command._actions for flag in action.option_strings]  # argparse has no public list
         hints: list[str] = []
         for option in options:
+            import difflib  # (here, not at the top: a server process would carry it for an error message)
+
             close = difflib.get_close_matches(option, known, n=1, cutoff=0.75)
             hints.append(option + (f" (did you mean {close[0]}?)" if close else ""))
         parser.error(f"unrecognized option{'s' * (len(hints) > 1)}: {', '.join(hints)}")
@@ -325,6 +323,8 @@ def _probe(arguments: argparse.Namespace) -> int:
     except ProbeError as error:
         print(f"wsgitypes probe: {error}", file=sys.stderr)
         return 2
+    import json  # (only the probe's --json and --log-config read or write JSON)
+
     if not _print_out(json.dumps(report.to_json(), indent=2) if arguments.json else report.to_text()):
         return _CLOSED_PIPE
     return 1 if report.pep3333_failures else 0
@@ -432,6 +432,10 @@ def _configure_logging(arguments: argparse.Namespace) -> None:
 
 def _apply_log_config(path: str) -> None:
     """``logging.config.dictConfig`` with the dictionary in ``path`` (TOML if it ends in .toml, else JSON)."""
+    import json
+    import logging.config  # (with its handlers, sockets and pickle: 0.8 MiB a server process need not carry)
+    import tomllib
+
     where = f"--log-config {path}"
     try:
         with open(path, "rb") as file:

@@ -25,9 +25,6 @@ looks like a misspelt option gets a warning.
 from __future__ import annotations
 
 import argparse
-import difflib
-import json
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,12 +165,16 @@ def _shown(value: object) -> str:
 
 
 def _suggestion(word: str, choices: Sequence[str]) -> str:
+    import difflib  # (imported for an error message: not carried by every server process)
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.75)
     return f" (did you mean {close[0]}?)" if close else ""
 
 
 def read_table(path: Path, table: Sequence[str] = (), shown: str | None = None) -> dict[str, object] | None:
     """The TOML table at ``table`` (a path of keys; empty: the whole file) in ``path``, None when the file lacks it."""
+    import tomllib  # (only where there is a file to read)
+
     shown = shown or str(path)
     try:
         with path.open("rb") as file:
@@ -216,6 +217,8 @@ def from_environ(environ: Mapping[str, str], prefix: str, known: Mapping[str, Se
             continue
         setting = by_variable.get(variable)
         if setting is None:
+            import difflib
+
             close = difflib.get_close_matches(variable.removeprefix(prefix), names, n=1, cutoff=0.8)
             if close:
                 warnings.append(f"{variable} is not a setting (did you mean {prefix}{close[0]}?); ignored")
@@ -254,6 +257,8 @@ def _toml_value(value: object) -> str:
         return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(item) for item in cast(list[object], value)) + "]"
+    import json
+
     return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a TOML basic string
 
 

@@ -16,7 +16,6 @@ page; ``curl`` and the rest get plain text.
 
 from __future__ import annotations
 
-import html
 import traceback
 from http import HTTPStatus
 
@@ -40,6 +39,8 @@ def debug_response(error: BaseException, method: str, target: str, accept: str) 
         facts = [("exception", f"{type(error).__qualname__}: {error}")]
     facts.append(("request", f"{method} {target}"))
     if "text/html" in accept:
+        import html  # (here: html.entities costs every server process memory, and --debug is rare)
+
         escape = html.escape
         rows = "".join(f"<tr><th>{escape(name)}</th><td><code>{escape(value)}</code></td></tr>" for name, value in facts)
         body = (
