@@ -297,7 +297,11 @@ class Engine:
     def _accept(self, listener: socket.socket) -> None:
         if self.draining:
             return  # the listeners close at the end of this turn of the loop; other processes take what waits
-        for _ in range(64):  # bounded, so one busy listener cannot starve the rest of the loop
+        # Bounded, so one busy listener cannot starve the rest of the loop; and one at a time
+        # where other processes share the listener: a worker serving requests inline comes
+        # back to accept only between them, so a burst of connections spreads over the
+        # workers instead of all landing on whichever woke first.
+        for _ in range(1 if self.multiprocess else 64):
             try:
                 sock, address = listener.accept()
             except (BlockingIOError, InterruptedError):
