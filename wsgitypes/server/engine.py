@@ -175,9 +175,9 @@ class Engine:
     def run(self) -> int:
         """Serve until drained (0), or until the application hung every thread (:data:`EXIT_STUCK`).
 
-        The calling thread only waits: the loop runs on one of two threads that take turns
-        (:mod:`~wsgitypes.server.crew`), so that a thread held up in the application never
-        keeps this one from returning.
+        The calling thread only waits: the loop runs on a thread of its own, which a standby
+        takes over from when it is held up serving (:mod:`~wsgitypes.server.crew`), so
+        that a thread held up in the application never keeps this one from returning.
         """
         for descriptor, listener in self.listeners.items():
             listener.setblocking(False)
@@ -197,6 +197,7 @@ class Engine:
         threading.Thread(target=self._take_turns, name=f"wsgitypes-loop-{self._loop_threads}", daemon=True).start()
 
     def _take_turns(self) -> None:
+        """Stand by, take the loop when it is this thread's turn, and run it until taken over or ended."""
         try:
             if self._crew.stand_by():
                 self._start_loop_thread()  # the standby
@@ -205,8 +206,8 @@ class Engine:
             self._failure = error
             self._end()
 
-    def _lead(self) -> bool:
-        """Run the loop until it ends (True) or the standby took it over while this thread served (False)."""
+    def _lead(self) -> None:
+        """Run the loop until it ends, or until the standby took it over while this thread served."""
         poller, crew, events = self._poller, self._crew, self._events
         listeners, connections = self.listeners, self._connections
         while crew.loop_thread == threading.get_ident():
@@ -222,15 +223,14 @@ class Engine:
                     else:
                         self._readable(connection)
                     if crew.loop_thread != threading.get_ident():
-                        return False
+                        return
                 elif descriptor in listeners:
                     self._accept(listeners[descriptor])
                 elif descriptor == poller.wake_fd:
                     poller.woken()
             if self._turn_ended(monotonic()):
                 self._end()
-                return True
-        return False
+                return
 
     def _turn_ended(self, now: float) -> bool:
         """What the loop does once a turn: heartbeats, accepting again, draining, timeouts; True to end."""

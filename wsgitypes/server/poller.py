@@ -82,6 +82,9 @@ class Poller(ABC):
         """Wait up to ``timeout`` seconds; the (fd, READ or WRITE) pairs that are ready."""
 
 
+_EXCLUSIVE = getattr(select, "EPOLLEXCLUSIVE", 0)
+
+
 class EpollPoller(Poller):
     def __init__(self) -> None:
         super().__init__()
@@ -89,7 +92,13 @@ class EpollPoller(Poller):
         self._epoll.register(self.wake_fd, select.EPOLLIN)
 
     def add_lasting(self, fd: int) -> None:
-        self._epoll.register(fd, select.EPOLLIN)
+        # Exclusive: a new connection wakes one worker process, one that is waiting when
+        # there is one, rather than every worker sharing the listener (Linux 4.5; an
+        # older kernel refuses the flag).
+        try:
+            self._epoll.register(fd, select.EPOLLIN | _EXCLUSIVE)
+        except OSError:
+            self._epoll.register(fd, select.EPOLLIN)
 
     def add(self, fd: int) -> None:
         self._epoll.register(fd, select.EPOLLIN | select.EPOLLONESHOT)
