@@ -171,7 +171,7 @@ class Connection:
         self.info = info
         self.parser = RequestParser(site.limits)
         self.busy = False
-        """A worker thread owns the connection (the event loop leaves it alone)."""
+        """A thread is serving it, the loop's own or a pool's (the event loop leaves it alone meanwhile)."""
         self.waiting: Literal["handshake", "idle", "head", "body", "flush"] = "idle"
         """What the event loop waits for from the client while no thread has the connection."""
         self.deadline = 0.0
