@@ -12,6 +12,8 @@ Each test starts ``python -m wsgitypes serve tests.apps.serving:app`` as a subpr
 * :func:`test_graceful_stop`: SIGTERM / SIGINT with requests in flight, pre-forked
   and single-process: every request finishes, idle connections close at once, new
   connections are not served, the server exits 0.
+* :func:`test_a_stop_signal_inside_the_handling_of_another`: a second stop signal at
+  every call the first one's handler makes does not hang the process.
 * :func:`test_many_idle_keepalive_connections`: 1,000 idle keep-alive connections
   while a new client is served promptly.
 
@@ -33,6 +35,7 @@ import select
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -339,6 +342,55 @@ def test_graceful_stop(workers: str, signum: signal.Signals, group: bool) -> Non
     assert stopped < GRACEFUL, log
     assert workers_gone, "a worker outlived the server"
     assert "Traceback" not in log, log
+
+
+_SIGNAL_INSIDE_ITS_HANDLER = """
+import signal, socket, sys
+from wsgitypes.server.engine import Engine
+from wsgitypes.server.process import on_stop_signals
+from wsgitypes.server.settings import Limits, Timeouts
+
+def app(environ, start_response):
+    start_response("204 No Content", [])
+    return []
+
+engine = Engine(app, [socket.create_server(("127.0.0.1", 0))], threads=1, limits=Limits(), timeouts=Timeouts(),
+                errors=sys.stderr, multiprocess=False)
+on_stop_signals(engine.drain)
+handler = signal.getsignal(signal.SIGTERM).__code__
+nested = 0
+
+def profile(frame, event, arg):
+    # At every call the stop handler makes, a second stop signal arrives (its handler runs
+    # at once, inside this one, as Python runs handlers between bytecodes).
+    global nested
+    if event in ("call", "c_call"):
+        while frame is not None and frame.f_code is not handler:
+            frame = frame.f_back
+        if frame is not None:
+            nested += 1
+            signal.raise_signal(signal.SIGINT)
+
+sys.setprofile(profile)
+signal.raise_signal(signal.SIGTERM)
+sys.setprofile(None)
+print(nested, engine.draining)
+"""
+
+
+def test_a_stop_signal_inside_the_handling_of_another() -> None:
+    """Ctrl-C reaches every process of the group, and the supervisor passes the stop on
+    to its workers a moment later: a worker may get the second signal while its handler
+    for the first one runs.  Python then runs the handler again inside the first, so the
+    handler must take no lock (a worker once waited forever on its stop Event's lock).
+    Here a second signal arrives at every call the first handler makes."""
+    try:
+        done = subprocess.run([sys.executable, "-c", _SIGNAL_INSIDE_ITS_HANDLER], capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the process hung handling a stop signal inside the handling of another")
+    assert done.returncode == 0, done.stderr
+    nested, draining = done.stdout.split()
+    assert int(nested) > 0 and draining == "True"
 
 
 # --- 4. many idle keep-alive connections --------------------------------------------

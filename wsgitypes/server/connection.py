@@ -36,7 +36,6 @@ from __future__ import annotations
 import logging
 import os
 import stat
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -78,6 +77,21 @@ class ClientDisconnected(ConnectionError):
     """
 
 
+class Stopping:
+    """Whether a graceful stop has begun: set once, read by every response.
+
+    A plain attribute rather than a ``threading.Event``, because a stop signal's handler
+    sets it: setting an Event takes a lock, and a second signal (Ctrl-C reaches every
+    process of the group, and the supervisor passes the stop on a moment later) runs
+    the handler again inside the first one, which then waits forever on that lock.
+    """
+
+    __slots__ = ("began",)
+
+    def __init__(self) -> None:
+        self.began = False
+
+
 @dataclass(frozen=True, slots=True)
 class Site:
     """What every connection of one server process shares: a small record, so that a
@@ -87,7 +101,7 @@ class Site:
     limits: Limits
     timeouts: Timeouts
     errors: ErrorStream
-    stopping: threading.Event
+    stopping: Stopping
     """Set when a graceful stop begins: responses from then on close their connection."""
     forwarded: TrustedProxies | None = None
     """Whose forwarding headers count (:mod:`~wsgitypes.server.proxy`); None: nobody's."""
@@ -136,7 +150,7 @@ class Responder:
         """Send the status line and headers, with the body's first bytes when there are some."""
         if not self.status:
             raise WSGIViolation(rules.START_BEFORE_BODY, "the response body began before start_response was called")
-        if self._connection.site.stopping.is_set():
+        if self._connection.site.stopping.began:
             self.writer.keep_alive = False  # a stop began while the application ran
         elif self._request.expect_continue and not self._request.complete:
             # Answered without the body it was asked to accept: whether the client sends it
@@ -374,7 +388,7 @@ class Connection:
         self.requests_served += 1
         if site.on_request is not None:
             site.on_request()  # may begin a stop, which the response below then announces
-        writer = ResponseWriter(request.method, request.version, request.keep_alive and not site.stopping.is_set())
+        writer = ResponseWriter(request.method, request.version, request.keep_alive and not site.stopping.began)
         if request.path == b"*":  # OPTIONS * asks about the server, not about a resource
             self.send(writer.head("200 OK", [("Content-Length", "0")]), writer.end())
             return writer.keep_alive and self.skip_unread_body(request)

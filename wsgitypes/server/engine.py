@@ -61,7 +61,7 @@ from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from wsgitypes.server.accesslog import AccessLog, AccessSink
-from wsgitypes.server.connection import RECV_SIZE, Connection, Next, Site
+from wsgitypes.server.connection import RECV_SIZE, Connection, Next, Site, Stopping
 from wsgitypes.server.crew import Crew
 from wsgitypes.server.environ import ConnectionInfo
 from wsgitypes.server.poller import READ, WRITE, Engine as PollerChoice, Poller, make_poller
@@ -113,7 +113,7 @@ class Engine:
         max_requests: int = 0,
         on_retire: Callable[[], object] | None = None,
     ) -> None:
-        self.site = Site(app, limits, timeouts, errors, threading.Event(), forwarded, access, debug,
+        self.site = Site(app, limits, timeouts, errors, Stopping(), forwarded, access, debug,
                          self._count_request if max_requests else None)
         self.tls = tls
         self.max_requests = max_requests
@@ -149,13 +149,13 @@ class Engine:
 
     @property
     def draining(self) -> bool:
-        return self.site.stopping.is_set()
+        return self.site.stopping.began
 
     # --- called from other threads / signal handlers ------------------------------------
 
     def drain(self) -> None:
-        """Ask for a graceful stop; safe from a signal handler or another thread."""
-        self.site.stopping.set()
+        """Ask for a graceful stop; safe from a signal handler or another thread (it takes no lock)."""
+        self.site.stopping.began = True
         self._poller.wake()
 
     def _count_request(self) -> None:
@@ -163,7 +163,7 @@ class Engine:
             self._served += 1
             last = self._served == self.max_requests
             if last:
-                self.site.stopping.set()  # at once: no connection is accepted from here on, however long the rest takes
+                self.site.stopping.began = True  # at once: no connection is accepted from here on, however long the rest takes
         if last:
             self.drain()
             if self.on_retire is not None:
