@@ -199,10 +199,10 @@ class Connection:
         self.flush_started = 0.0
         self.flushed = 0
         self.requests_served = 0
+        """Requests begun on this connection (none yet: a stop spares it a moment, see the engine's drain)."""
         self.in_app_since = 0.0
         """While a thread serves it: when the thread last began waiting on anything but this
         client (the application, mostly); 0 while it waits on the client's socket, and when idle."""
-        """Requests begun on this connection (none yet: a stop spares it a moment, see the engine's drain)."""
 
     # --- sending (serving threads; the loop flushes with flush_some) -----------------
 
