@@ -5,12 +5,19 @@ is taken over from; requests that wait go to the pool, where they run at once; a
 ``--threads N`` bounds the threads in the application however requests are served.
 The first and the third hold too where the kernel cannot count one thread's context
 switches (macOS, Windows), and the time a request takes tells instead: here
-``RUSAGE_THREAD`` is removed before the server loads, as on macOS.
+``RUSAGE_THREAD`` is removed before the server loads, as on macOS.  Under a limit on
+threads (RLIMIT_NPROC, as user nobody), a takeover that cannot start the next standby
+leaves the requests to the pool until one can start, and a worker that cannot start its
+threads says so in one line.
 """
 
 from __future__ import annotations
 
 import http.client
+import os
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,7 +25,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from harness import Address, Command, Server, ours
+from harness import REPO_ROOT, Address, Command, Server, ours
 from harness.procfs import processes
 from tests.conftest import StartServer
 
@@ -149,3 +156,80 @@ def test_threads_bounds_the_requests_in_the_application_at_once(start_server: St
 
     in_parallel(8, mixed)
     assert most_at_once(server) == threads
+
+
+# --- when no thread can start ---------------------------------------------------------------
+
+NOBODY = 65534
+
+
+def _thread_limited(extra_tasks: int) -> Callable[[Command], Command]:
+    """Run a server as user nobody, allowed ``extra_tasks`` processes and threads beyond the
+    ones nobody has already: RLIMIT_NPROC, which root itself is exempt from.  The server's
+    Python sets the limit on itself before it loads the server."""
+    as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to run a server as nobody under a thread limit")
+    probe = subprocess.run([*as_nobody, sys.executable, "-c", "import resource, wsgitypes.server"], capture_output=True, cwd=REPO_ROOT)
+    if probe.returncode != 0:
+        pytest.skip(f"user nobody cannot run this Python: {probe.stderr[-200:]!r}")
+    limit = _tasks_of(NOBODY) + extra_tasks
+    limit_then_serve = ("import resource; resource.setrlimit(resource.RLIMIT_NPROC, ({0}, {0})); "
+                        "from wsgitypes.cli import main; raise SystemExit(main())").format(limit)
+
+    def wrap(command: Command) -> Command:
+        def argv(at: Address) -> list[str]:
+            python, _, _, *arguments = command(at)  # (python -m wsgitypes ...)
+            return [*as_nobody, python, "-c", limit_then_serve, *arguments]
+        return argv
+
+    return wrap
+
+
+def _tasks_of(uid: int) -> int:
+    """The processes and threads that ``uid`` runs (what RLIMIT_NPROC counts)."""
+    return sum(process.threads for process in processes() if _owner(process.pid) == uid)
+
+
+def _owner(pid: int) -> int | None:
+    try:
+        return os.stat(f"/proc/{pid}").st_uid
+    except OSError:
+        return None
+
+
+def test_a_takeover_that_cannot_start_a_standby_leaves_the_requests_to_the_pool(start_server: StartServer) -> None:
+    """The supervisor and a worker's main thread, 2 pool threads, the loop thread and its
+    standby are 6 tasks, all the limit allows.  A slow request is taken over from, and the
+    thread that takes over cannot start the next standby: the worker keeps serving, every
+    request in the pool, and serves inline again once the slow request's thread has ended."""
+    limited = _thread_limited(6)
+    server = start_server(limited(ours(APP, "--workers", "1", "--threads", "2")))
+    with client(server) as slow, client(server) as quick:
+        get(quick, "/thread")  # (both connections open and quiet before the slow request)
+        slow.request("GET", "/slow?seconds=2")
+        time.sleep(0.3)
+        names = [get(quick, "/thread").decode() for _ in range(5)]
+        assert slow.getresponse().read() == b"slow"
+        deadline = time.monotonic() + 5.0
+        while not (name := get(quick, "/thread").decode()).startswith("wsgitypes-loop-") and time.monotonic() < deadline:
+            time.sleep(0.1)
+    log = server.log()
+    assert all(not name.startswith("wsgitypes-loop-") for name in names), names  # no standby: the pool serves
+    assert name.startswith("wsgitypes-loop-"), f"still served by {name} 5 s after the slow request ended"
+    assert log.count("cannot start a thread") == 1, log
+    assert log.count("a thread started again") == 1, log
+    assert "Traceback" not in log, log
+
+
+def test_a_worker_whose_threads_cannot_start_says_so_in_one_line(start_server: StartServer) -> None:
+    """Room for the supervisor, a worker and one pool thread of four: one line, no traceback."""
+    limited = _thread_limited(3)
+    server = start_server(limited(ours(APP, "--workers", "1", "--threads", "4")))
+    deadline = time.monotonic() + 5.0
+    while "(code 4)" not in server.log() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    log = server.log()
+    assert "cannot start the server's threads" in log, log
+    assert "(code 4)" in log, log  # the worker exits with EXIT_NO_THREADS, and the supervisor tries again
+    assert "Traceback" not in log, log

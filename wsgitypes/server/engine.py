@@ -35,6 +35,11 @@ Faults it survives:
   application has been held for ``Timeouts.app`` seconds while requests wait, the
   engine logs where each thread is stuck and returns :data:`EXIT_STUCK`, so that the
   supervisor replaces the process.
+* **No thread can start** (a limit on threads or memory: ``ulimit -u`` or ``-v``, a
+  container's pids limit): at start, :meth:`Engine.run` logs one line and returns
+  :data:`EXIT_NO_THREADS`.  Later, when a takeover cannot start the next standby, the
+  loop goes on without one, every request going to the pool, and starts one again once
+  a thread can start (tried once a second; a warning when it begins, a line when it ends).
 
 With ``max_requests`` (``--max-requests``), the request that reaches the count begins
 a drain (it and every response after it carry ``Connection: close``) and calls
@@ -77,12 +82,14 @@ from wsgitypes.types import ErrorStream, WSGIApplication
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["EXIT_STUCK", "Engine", "close_gracefully"]
+__all__ = ["EXIT_NO_THREADS", "EXIT_STUCK", "Engine", "close_gracefully"]
 
 log = logging.getLogger("wsgitypes.server")
 
 EXIT_STUCK = 3
 """What :meth:`Engine.run` returns when the application hung every thread."""
+EXIT_NO_THREADS = 4
+"""What :meth:`Engine.run` returns when its threads could not be started."""
 _OUT_OF_RESOURCES = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 _BACKOFF_FIRST, _BACKOFF_MAX = 0.05, 2.0
 _SIGNAL_LATENCY = 0.25  # how long the waiting thread may leave a signal's handler unrun (gunicorn's restart system calls)
@@ -136,6 +143,7 @@ class Engine:
         self._serving: dict[int, Connection] = {}  # by thread ident: the connections being served
         self._events: deque[tuple[int, int]] = deque()  # what the last poll reported, not handled yet
         self._loop_threads = 0  # started so far (their names' numbers)
+        self._standby_missing_since = 0.0  # when a standby could not be started; 0 while there is one
         self._finished = threading.Event()
         self._outcome = 0
         self._failure: BaseException | None = None
@@ -173,7 +181,8 @@ class Engine:
     # --- the loop --------------------------------------------------------------------
 
     def run(self) -> int:
-        """Serve until drained (0), or until the application hung every thread (:data:`EXIT_STUCK`).
+        """Serve until drained (0), until the application hung every thread (:data:`EXIT_STUCK`),
+        or not at all when the threads cannot be started (:data:`EXIT_NO_THREADS`).
 
         The calling thread only waits: the loop runs on a thread of its own, which a standby
         takes over from when it is held up serving (:mod:`~wsgitypes.server.crew`), so
@@ -182,9 +191,15 @@ class Engine:
         for descriptor, listener in self.listeners.items():
             listener.setblocking(False)
             self._poller.add_lasting(descriptor)
-        for n in range(self.threads):
-            threading.Thread(target=self._work_loop, name=f"wsgitypes-{n}", daemon=True).start()
-        self._start_loop_thread()
+        try:
+            for n in range(self.threads):
+                threading.Thread(target=self._work_loop, name=f"wsgitypes-{n}", daemon=True).start()
+            self._start_loop_thread()
+        except RuntimeError as error:  # ("can't start new thread")
+            log.error("cannot start the server's threads (%s): a limit on threads or memory (ulimit -u or -v, "
+                      "a container's pids limit) leaves too little room for --threads %d and 2 more", error, self.threads)
+            self._crew.finish()
+            return EXIT_NO_THREADS
         while not self._finished.wait(_SIGNAL_LATENCY):
             pass  # (Python runs signal handlers on this thread, between waits where signals do not interrupt one)
         if self._failure is not None:
@@ -200,11 +215,25 @@ class Engine:
         """Stand by, take the loop when it is this thread's turn, and run it until taken over or ended."""
         try:
             if self._crew.stand_by():
-                self._start_loop_thread()  # the standby
+                self._start_standby()
                 self._lead()
         except BaseException as error:  # a bug of ours: end the engine with it rather than hang
             self._failure = error
             self._end()
+
+    def _start_standby(self) -> None:
+        """Start the thread that stands by to take the loop over; without one (no thread can
+        start), no request is served inline, so the loop never waits on one."""
+        try:
+            self._start_loop_thread()
+        except RuntimeError as error:
+            if not self._standby_missing_since:
+                self._standby_missing_since = monotonic()
+                log.warning("cannot start a thread (%s): every request goes to the pool until one can start", error)
+            return
+        if self._standby_missing_since:
+            log.warning("a thread started again after %.1f s: quick requests are served inline again", monotonic() - self._standby_missing_since)
+            self._standby_missing_since = 0.0
 
     def _lead(self) -> None:
         """Run the loop until it ends, or until the standby took it over while this thread served."""
@@ -249,6 +278,8 @@ class Engine:
         if now >= self._next_sweep:
             self._expire(now)
             self._next_sweep = now + 1.0
+            if self._standby_missing_since:
+                self._start_standby()
             if self._stuck(now):
                 self._outcome = EXIT_STUCK
                 return True
