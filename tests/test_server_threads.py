@@ -6,7 +6,7 @@ is taken over from; requests that wait go to the pool, where they run at once; a
 The first and the third hold too where the kernel cannot count one thread's context
 switches (macOS, Windows), and the time a request takes tells instead: here
 ``RUSAGE_THREAD`` is removed before the server loads, as on macOS.  Under a limit on
-threads (RLIMIT_NPROC, as user nobody), a takeover that cannot start the next standby
+threads (a pids cgroup), a takeover that cannot start the next standby
 leaves the requests to the pool until one can start, and a worker that cannot start its
 threads says so in one line.
 """
@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import http.client
 import os
-import shutil
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
-from harness import REPO_ROOT, Address, Command, Server, ours
+from harness import Address, Command, Server, ours
 from harness.procfs import processes
 from tests.conftest import StartServer
 
@@ -160,51 +158,57 @@ def test_threads_bounds_the_requests_in_the_application_at_once(start_server: St
 
 # --- when no thread can start ---------------------------------------------------------------
 
-NOBODY = 65534
+ThreadLimit = Callable[[int, Command], Command]
 
 
-def _thread_limited(extra_tasks: int) -> Callable[[Command], Command]:
-    """Run a server as user nobody, allowed ``extra_tasks`` processes and threads beyond the
-    ones nobody has already: RLIMIT_NPROC, which root itself is exempt from.  The server's
-    Python sets the limit on itself before it loads the server."""
-    as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
-    if os.geteuid() != 0 or shutil.which("setpriv") is None:
-        pytest.skip("needs root and setpriv to run a server as nobody under a thread limit")
-    probe = subprocess.run([*as_nobody, sys.executable, "-c", "import resource, wsgitypes.server"], capture_output=True, cwd=REPO_ROOT)
-    if probe.returncode != 0:
-        pytest.skip(f"user nobody cannot run this Python: {probe.stderr[-200:]!r}")
-    limit = _tasks_of(NOBODY) + extra_tasks
-    limit_then_serve = ("import resource; resource.setrlimit(resource.RLIMIT_NPROC, ({0}, {0})); "
-                        "from wsgitypes.cli import main; raise SystemExit(main())").format(limit)
+def _pids_hierarchy() -> Path | None:
+    """A cgroup directory where a child with its own ``pids.max`` can be made (v1's pids
+    hierarchy, or a v2 one that hands the pids controller down), if this machine lets us."""
+    v1 = Path("/sys/fs/cgroup/pids")
+    if (v1 / "cgroup.procs").exists() and os.access(v1, os.W_OK):
+        return v1
+    v2 = Path("/sys/fs/cgroup")
+    try:
+        if "pids" in (v2 / "cgroup.subtree_control").read_text().split() and os.access(v2, os.W_OK):
+            return v2
+    except OSError:
+        pass
+    return None
 
-    def wrap(command: Command) -> Command:
+
+@pytest.fixture
+def thread_limit() -> Iterator[ThreadLimit]:
+    """Run a server in a cgroup of its own whose ``pids.max`` allows that many processes and
+    threads in all (root is exempt from RLIMIT_NPROC, not from a pids cgroup)."""
+    hierarchy = _pids_hierarchy()
+    if hierarchy is None:
+        pytest.skip("no writable pids cgroup to limit a server's threads in")
+    made: list[Path] = []
+
+    def limited(tasks: int, command: Command) -> Command:
+        group = hierarchy / f"wsgitypes-test-{os.getpid()}-{len(made)}"
+        group.mkdir()
+        made.append(group)
+        (group / "pids.max").write_text(str(tasks))
+
         def argv(at: Address) -> list[str]:
-            python, _, _, *arguments = command(at)  # (python -m wsgitypes ...)
-            return [*as_nobody, python, "-c", limit_then_serve, *arguments]
+            return ["sh", "-c", f'echo $$ > {group / "cgroup.procs"} && exec "$@"', "thread-limited", *command(at)]
         return argv
 
-    return wrap
+    yield limited
+    for group in made:  # (the servers were stopped first: this fixture was set up before theirs)
+        deadline = time.monotonic() + 5.0
+        while (group / "cgroup.procs").read_text().strip() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        group.rmdir()
 
 
-def _tasks_of(uid: int) -> int:
-    """The processes and threads that ``uid`` runs (what RLIMIT_NPROC counts)."""
-    return sum(process.threads for process in processes() if _owner(process.pid) == uid)
-
-
-def _owner(pid: int) -> int | None:
-    try:
-        return os.stat(f"/proc/{pid}").st_uid
-    except OSError:
-        return None
-
-
-def test_a_takeover_that_cannot_start_a_standby_leaves_the_requests_to_the_pool(start_server: StartServer) -> None:
+def test_a_takeover_that_cannot_start_a_standby_leaves_the_requests_to_the_pool(thread_limit: ThreadLimit, start_server: StartServer) -> None:
     """The supervisor and a worker's main thread, 2 pool threads, the loop thread and its
     standby are 6 tasks, all the limit allows.  A slow request is taken over from, and the
     thread that takes over cannot start the next standby: the worker keeps serving, every
     request in the pool, and serves inline again once the slow request's thread has ended."""
-    limited = _thread_limited(6)
-    server = start_server(limited(ours(APP, "--workers", "1", "--threads", "2")))
+    server = start_server(thread_limit(6, ours(APP, "--workers", "1", "--threads", "2")))
     with client(server) as slow, client(server) as quick:
         get(quick, "/thread")  # (both connections open and quiet before the slow request)
         slow.request("GET", "/slow?seconds=2")
@@ -222,10 +226,9 @@ def test_a_takeover_that_cannot_start_a_standby_leaves_the_requests_to_the_pool(
     assert "Traceback" not in log, log
 
 
-def test_a_worker_whose_threads_cannot_start_says_so_in_one_line(start_server: StartServer) -> None:
+def test_a_worker_whose_threads_cannot_start_says_so_in_one_line(thread_limit: ThreadLimit, start_server: StartServer) -> None:
     """Room for the supervisor, a worker and one pool thread of four: one line, no traceback."""
-    limited = _thread_limited(3)
-    server = start_server(limited(ours(APP, "--workers", "1", "--threads", "4")))
+    server = start_server(thread_limit(3, ours(APP, "--workers", "1", "--threads", "4")))
     deadline = time.monotonic() + 5.0
     while "(code 4)" not in server.log() and time.monotonic() < deadline:
         time.sleep(0.1)
