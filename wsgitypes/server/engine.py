@@ -198,7 +198,7 @@ class Engine:
         except RuntimeError as error:  # ("can't start new thread")
             log.error("cannot start the server's threads (%s): a limit on threads or memory (ulimit -u or -v, "
                       "a container's pids limit) leaves too little room for --threads %d and 2 more", error, self.threads)
-            self._crew.finish()
+            self._end()  # (the pool threads that did start return, and the poller is closed)
             return EXIT_NO_THREADS
         while not self._finished.wait(_SIGNAL_LATENCY):
             pass  # (Python runs signal handlers on this thread, between waits where signals do not interrupt one)
