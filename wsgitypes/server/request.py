@@ -103,7 +103,7 @@ class Request:
 class RequestParser:
     """Feed it bytes; it queues the requests they hold (see the module docstring)."""
 
-    __slots__ = ("limits", "ready", "error", "ended", "_current", "_head", "_reusable", "_head_start", "_start_size",
+    __slots__ = ("limits", "ready", "error", "ended", "_current", "_head", "_head_start", "_start_size",
                  "_tail", "_held_cr", "_method_undecided", "_unfinished_line", "_body_left", "_chunks")
 
     def __init__(self, limits: Limits) -> None:
@@ -116,10 +116,9 @@ class RequestParser:
         """A request asked to switch protocols: it is served as HTTP/1.1 (RFC 9110 §7.8 lets
         a server ignore Upgrade) and is the connection's last; what follows is never parsed."""
         self._current: Request | None = None  # the message whose head or body is arriving
-        self._head: httptools.HttpRequestParser | None = None  # llhttp, for the head arriving
-        # llhttp is ready for another message only after one it saw whole (a head without
-        # a body, on a connection kept open): then its parser is kept for the next head.
-        self._reusable: httptools.HttpRequestParser | None = None
+        # llhttp, for the head arriving: a new one for each head, so an idle connection holds
+        # none (0.7 KiB each; building one takes 0.4 µs)
+        self._head: httptools.HttpRequestParser | None = None
         self._head_start = b""  # its first bytes (the request line), to tell a bad method or version
         self._start_size = limits.max_request_line + 64  # (all of a request line)
         self._tail = b""  # the last bytes fed of an unfinished head, to find a CRLF CRLF split between feeds
@@ -195,7 +194,6 @@ class RequestParser:
         except httptools.HttpParserUpgrade:  # (CONNECT was refused in on_headers_complete)
             self.ended = True
             self.ready[-1].keep_alive = False
-            self._reusable = None
         except httptools.HttpParserCallbackError as error:
             if not isinstance(error.__context__, BadRequest):
                 raise
@@ -227,8 +225,7 @@ class RequestParser:
         return data[len(head):]
 
     def _begin_head(self) -> None:
-        self._head = self._reusable or httptools.HttpRequestParser(self)
-        self._reusable = None
+        self._head = httptools.HttpRequestParser(self)
         self._current = Request()
         self._head_start = b""
         self._tail = b""
@@ -371,8 +368,6 @@ class RequestParser:
             request.complete = True
             request.expect_continue = False  # nothing to wait for
             self._current = None
-            if request.keep_alive:
-                self._reusable = parser
         self.ready.append(request)
 
 
