@@ -348,7 +348,6 @@ def _serve(arguments: argparse.Namespace, warnings: Sequence[str] = ()) -> int:
     from wsgitypes.server import Limits, ListenError, Timeouts, reloader, serve, tls_context
     from wsgitypes.server.loader import LoadError, check_spec
     from wsgitypes.server.proxy import TrustedProxies
-    from wsgitypes.server.demo import app as demo_app
     from wsgitypes.types import WSGIApplication
 
     _configure_logging(arguments)
@@ -381,19 +380,19 @@ def _serve(arguments: argparse.Namespace, warnings: Sequence[str] = ()) -> int:
     except ValueError as error:
         raise UsageError(f"--forwarded-allow-ips: {error}") from None
     app: WSGIApplication | str
+    spec: str = arguments.app or "wsgitypes.server.demo:app"
     if arguments.reload:
         if not reloader.available():
             raise UsageError("--reload needs watchfiles: pip install 'wsgitypes[reload]'")
         if not hasattr(os, "fork"):
             raise UsageError("--reload needs os.fork, which this system lacks")
-        spec: str = arguments.app or "wsgitypes.server.demo:app"  # each worker loads it anew
         try:
             check_spec(spec)
         except LoadError as error:
             raise UsageError(str(error)) from None
-        app = spec
+        app = spec  # each worker loads it anew
     else:
-        app = demo_app if arguments.app is None else cast(WSGIApplication, load_app(arguments.app))  # load_app checked it is callable
+        app = cast(WSGIApplication, load_app(spec))  # load_app checked it is callable
     try:
         return serve(
             app, arguments.host, arguments.port, bind=arguments.bind, workers=arguments.workers, threads=arguments.threads,
