@@ -188,6 +188,9 @@ def test_absolute_form_names_the_host() -> None:
     request = parser.ready[0]
     assert (request.path, request.headers) == (b"/a/b?c=d", [(b"Host", b"Example.TEST:8080")])
     assert parse(b"GET https://example.test HTTP/1.1\r\nHost: x\r\n\r\n").ready[0].path == b"/"
+    # RFC 9112 §3.2.4: OPTIONS with an empty path asks about the server, as "OPTIONS *" does
+    assert parse(b"OPTIONS http://example.test HTTP/1.1\r\nHost: x\r\n\r\n").ready[0].path == b"*"
+    assert parse(b"OPTIONS http://example.test?q HTTP/1.1\r\nHost: x\r\n\r\n").ready[0].path == b"/?q"
 
 
 def test_errors_know_the_method_when_it_was_read() -> None:

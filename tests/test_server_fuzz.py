@@ -281,8 +281,9 @@ DISAGREEMENTS = [
     # --- we accept, h11 refuses
     _d("chunk-ext-bws", "RFC 9112 §7.1.1 chunk-ext = *( BWS \";\" BWS ... ); RFC 9110 §5.6.3: a recipient MUST accept BWS",
        "ours", r"^$", r"illegal chunk header", rb"[0-9a-fA-F][ \t]+;|;[ \t]|[ \t]="),
-    _d("leading-empty-lines", "RFC 9112 §2.2: a server SHOULD ignore at least one empty line (CRLF) received before the request-line",
-       "ours", r"^$", r"illegal request line|no request line received", rb"(?:^|\r\n\r\n)\r?\n"),
+    _d("leading-empty-lines", "RFC 9112 §2.2: a server SHOULD ignore at least one empty line (CRLF) received before the request-line, "
+       "and MAY take a bare LF for a line's end (here: a stray LF after a body)",
+       "ours", r"^$", r"illegal request line|no request line received", rb"(?:^|\r\n\r\n)\r?\n|[^\r\n]\n(?=[A-Z]+ )"),
     _d("http10-keep-alive", "RFC 9112 §9.3 and Appendix C.2.2: keep-alive for HTTP/1.0 is an optional extension, which h11 does not implement",
        "either", r"^$", r"must close|expecting EOF", rb"HTTP/1\.0.*(?i:keep-alive)"),
     _d("upgrade-served-as-http11", "RFC 9110 §7.8: a server MAY ignore Upgrade, and §7.6.1: a sender of Upgrade MUST name it in Connection; we serve a "
@@ -297,8 +298,10 @@ DISAGREEMENTS = [
        "either", r"^400 malformed request", r"^$|.", rb"\r?\n[ \t]"),
     _d("methods-llhttp-knows", "RFC 9110 §9.1: an unrecognised method is 501; llhttp knows a fixed list (h11 takes any token)",
        "either", r"^(501 method|400 invalid method token)", r"^$|.", rb""),
-    _d("target-form", "RFC 9112 §3.2: origin-form, absolute-form, authority-form (CONNECT), asterisk-form (OPTIONS); a fragment is never sent (RFC 9110 §7.1)",
-       "ours", r"^(400 invalid request target|400 a request target has no fragment|400 the asterisk target|400 malformed request: .*(URL|url))", r"^$|.", rb""),
+    _d("target-form", "RFC 9112 §3.2: origin-form, absolute-form, authority-form (CONNECT), asterisk-form (OPTIONS); a fragment is never sent "
+       "(RFC 9110 §7.1); an http(s) URI with an empty host is invalid (RFC 9110 §4.2.1)",
+       "ours", r"^(400 invalid request target|400 a request target has no fragment|400 the asterisk target|400 the request target .* names no host|"
+       r"400 malformed request: .*(URL|url))", r"^$|.", rb""),
     _d("expectation", "RFC 9110 §10.1.1: a server that receives an Expect it does not support MAY answer 417",
        "ours", r"^417 ", r"^$|.", rb"(?i)expect"),
     _d("transfer-encoding-http10", "RFC 9112 §6.1: a server MAY reject Transfer-Encoding in HTTP/1.0 (treat it as faulty framing); we do",
@@ -311,8 +314,8 @@ DISAGREEMENTS = [
        "ours", r"^400 (chunk data is longer than its size|a chunked body line does not end in CRLF)", r"^$|.", rb""),
     _d("trailer-fields", "RFC 9110 §6.5.1: trailer fields that frame the message (Content-Length, Transfer-Encoding) are refused; RFC 9112 §5.1 field syntax",
        "ours", r"^400 (invalid trailer field|control character in trailer|Content-Length is not allowed in a trailer|Transfer-Encoding is not allowed in a trailer)", r"^$|.", rb""),
-    _d("limits", "RFC 9112 §3 / RFC 6585 §5: the server's own limits (414, 431, 413)",
-       "either", r"^(414|431|413) ", r"^$|.", rb""),
+    _d("limits", "RFC 9112 §3 / RFC 6585 §5: the server's own limits (414, 431, 413; 400 for a chunk-size line)",
+       "either", r"^(414|431|413) |^400 a chunk size line is longer than", r"^$|.", rb""),
     _d("version", "RFC 9110 §15.6.6: 505 for a major version we do not speak; llhttp and h11 read some malformed versions differently",
        "either", r"^(505|400 malformed request: Invalid HTTP version|400 not an HTTP request)", r"^$|.", rb""),
     _d("llhttp-strict-syntax", "RFC 9112 §5.1/§5.5: field-name is a token, no whitespace before the colon, field-value has no CTLs; llhttp (strict) refuses a few things h11 allows (e.g. a trailing tab after chunked)",
