@@ -17,6 +17,7 @@ import pytest
 
 from harness import Server, ours, serve
 from tests.apps.serving import HELLO, pseudo_random
+from tests.conftest import StartServer
 
 
 @pytest.fixture(scope="module")
@@ -213,6 +214,18 @@ def test_bodiless_statuses_carry_no_framing(server: Server, code: int) -> None:
 def test_write_callable(server: Server) -> None:
     response, body = get(server, "/write")
     assert (response.status, body) == (200, b"written directly, then returned")
+
+
+@pytest.mark.parametrize("check", [True, False], ids=["checked", "no-check"])
+def test_a_write_after_the_response_ended_raises(start_server: StartServer, check: bool) -> None:
+    """The write callable of a finished response raises, naming the rule, in the application
+    (its bytes would be lost, or land in the next response); the connection is unharmed."""
+    server = start_server(ours("tests.apps.serving:app", *([] if check else ["--no-check"])))
+    raw, _ = server.exchange(b"GET /keep-write HTTP/1.1\r\nHost: t\r\n\r\nGET /stale-write HTTP/1.1\r\nHost: t\r\n\r\n"
+                             b"GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    assert raw.count(b"HTTP/1.1 200 OK") == 3 and b"\r\n\r\nkeptHTTP/1.1 200 OK\r\n" in raw, raw  # (nothing after "kept")
+    assert b"WSGIViolation: [write-after-start]" in raw, raw
+    assert raw.endswith(b"Hello, World!"), raw
 
 
 @pytest.mark.parametrize("size", [0, 1, 65536, 3_000_001])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -236,3 +237,38 @@ def test_a_worker_whose_threads_cannot_start_says_so_in_one_line(thread_limit: T
     assert "cannot start the server's threads" in log, log
     assert "(code 4)" in log, log  # the worker exits with EXIT_NO_THREADS, and the supervisor tries again
     assert "Traceback" not in log, log
+
+
+def test_clients_that_pipeline_thousands_of_requests_take_turns_with_the_others(start_server: StartServer) -> None:
+    """Four clients keep sending 1,000 pipelined requests at a time to a worker of two
+    threads; a fresh client's 20 requests meanwhile are answered within a turn each, not
+    behind whole batches (before: about 0.5 s each)."""
+    server = start_server(ours(APP, "--threads", "2", "--workers", "1"))
+    request = b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"
+    stop = threading.Event()
+
+    def pipeline(_: int) -> None:
+        with socket.create_connection((server.host, server.port), timeout=20) as sock:
+            sock.sendall(request)
+            size = len(sock.recv(4096))  # (every /hello response is as long: the Date header is fixed-width)
+            while not stop.is_set():
+                sock.sendall(request * 1000)
+                left = size * 1000
+                while left:
+                    data = sock.recv(1 << 20)
+                    assert data, "the server closed a pipelining connection"
+                    left -= len(data)
+
+    pipelining = threading.Thread(target=in_parallel, args=(4, pipeline))
+    pipelining.start()
+    try:
+        time.sleep(0.5)
+        with client(server) as fresh:
+            started = time.monotonic()
+            for _ in range(20):
+                assert get(fresh, "/hello") == b"Hello, World!"
+            seconds = time.monotonic() - started
+    finally:
+        stop.set()
+        pipelining.join()
+    assert seconds < 3, f"20 requests took {seconds:.2f} s beside 4 pipelining clients"

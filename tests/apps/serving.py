@@ -15,6 +15,8 @@
 * ``/exc-after``             sends part of the body, then start_response(exc_info): re-raised
 * ``/close``                 counts close() calls; ``/closed`` reports the count
 * ``/thread``                the name of the thread serving it
+* ``/keep-write``            answers, keeping its ``write`` callable; ``/stale-write`` calls that one
+                             and answers with what the call raised
 * ``/overlap?seconds=F``     reads the body and sleeps, counting the requests in the application
                              at once; ``/overlap-max`` reports the most seen, and starts counting again
 """
@@ -28,13 +30,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import parse_qs
 
 from wsgitypes.types import StartResponse, WSGIEnvironment
 
 HELLO = b"Hello, World!"
 _closed = 0
+_kept_write: list[Callable[[bytes], object]] = []
 _overlap = {"now": 0, "most": 0}
 _overlap_lock = threading.Lock()
 
@@ -126,6 +129,17 @@ def app(environ: WSGIEnvironment, start_response: StartResponse, /) -> Iterable[
         return _Closing()
     if path == "/closed":
         data = str(_closed).encode()
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(data)))])
+        return [data]
+    if path == "/keep-write":
+        _kept_write[:] = [start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "4")])]
+        return [b"kept"]
+    if path == "/stale-write":
+        try:
+            _kept_write[0](b"late bytes")
+            data = b"no error"
+        except Exception as error:
+            data = f"{type(error).__name__}: {error}".encode()
         start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(data)))])
         return [data]
     if path == "/thread":

@@ -64,6 +64,8 @@ HANDOFF_LIMIT = 4 << 20
 """Unsent response bytes a thread leaves to the event loop rather than wait for the client."""
 _DRAIN_LIMIT = 65536  # unread body bytes skipped to keep a connection alive; more and it closes
 _JOIN_LIMIT = 65536  # parts smaller than this in all are joined into one send
+TURN_REQUESTS = 32
+"""Pipelined requests one connection has served in a row before the others get their turn."""
 
 Next = Literal["read", "flush", "close"]
 """What the event loop does with a connection a thread hands back."""
@@ -116,7 +118,7 @@ class Site:
 class Responder:
     """``start_response`` and ``write`` for one request, sending through ``connection``."""
 
-    __slots__ = ("_connection", "_request", "writer", "status", "headers", "head_sent")
+    __slots__ = ("_connection", "_request", "writer", "status", "headers", "head_sent", "ended")
 
     def __init__(self, connection: Connection, request: Request, writer: ResponseWriter) -> None:
         self._connection = connection
@@ -125,6 +127,7 @@ class Responder:
         self.status = ""
         self.headers: ResponseHeaders = []
         self.head_sent = False
+        self.ended = False
 
     def start_response(self, status: str, headers: ResponseHeaders, exc_info: OptExcInfo | None = None, /) -> WriteCallable:
         if exc_info is not None:
@@ -141,6 +144,8 @@ class Responder:
         return self.write
 
     def write(self, data: bytes, /) -> None:
+        if self.ended:  # (from a thread the application left behind: its bytes would be lost, or join the next response)
+            raise WSGIViolation(rules.WRITE_AFTER_START, "write() was called after the response had ended")
         if not self.head_sent:
             self.send_head(None, data)
         else:
@@ -162,6 +167,7 @@ class Responder:
 
     def finish(self) -> None:
         """End the response: the head if no body came, then whatever ends the body."""
+        self.ended = True
         if not self.head_sent:
             self.send_head(0)
         if end := self.writer.end():  # (the last chunk)
@@ -360,12 +366,20 @@ class Connection:
         """Serve the requests whose head has arrived; say what the event loop does next.
 
         A response the client has not taken yet stops the pipeline: the loop flushes it
-        and hands the connection to a thread again for the requests behind it.
+        and hands the connection to a thread again for the requests behind it.  So do
+        :data:`TURN_REQUESTS` served in a row (a flush of nothing, which the poller
+        reports at once): a client that pipelines thousands of requests waits behind
+        the others' for the rest, rather than holding the thread that serves it.
         """
         parser = self.parser
+        served = 0
         try:
             while parser.ready:
+                if served == TURN_REQUESTS:
+                    self.flush_started, self.flushed = monotonic(), 0
+                    return "flush"
                 request = parser.ready.pop(0)
+                served += 1
                 if not self.serve(request) or self.close_after_flush:
                     self.close_after_flush = True
                     break
@@ -417,6 +431,8 @@ class Connection:
             if self.failed(request, responder, error) and access is not None:
                 access(self._record(request, environ, "500", 0, started, []))
             return False
+        finally:
+            responder.ended = True  # (also when the application failed: what it writes later is no part of anything)
         if writer.overrun:
             error_log.error("%s %s: the application sent more than its Content-Length; response cut short", request.method, _target(request))
         elif writer.short:

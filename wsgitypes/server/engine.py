@@ -459,7 +459,8 @@ class Engine:
             self._handshake(connection)
             return
         try:
-            connection.flush_some(connection.transport.send_nowait)
+            if connection.outbox:  # (none when the connection only gave the others their turn)
+                connection.flush_some(connection.transport.send_nowait)
         except (BlockingIOError, InterruptedError):
             pass
         except OSError:

@@ -128,7 +128,7 @@ class Exchange:
     # CPython does, and the hot paths read most of these on every request.
     __slots__ = (
         "report", "server_start", "method", "errors", "status", "headers", "content_length",
-        "expected", "headers_sent", "sent", "reraised", "first_violation", "closed", "result",
+        "expected", "headers_sent", "sent", "reraised", "first_violation", "closed", "listed", "result",
         "body", "repeats", "server_write", "where",
     )  # fmt: skip
 
@@ -152,6 +152,7 @@ class Exchange:
         self.reraised = ""  # the name of the exception start_response re-raised for exc_info
         self.first_violation: WSGIViolation | None = None
         self.closed = False
+        self.listed = False  # the application returned its whole body as a short list: nothing is left to write
         self.result: Any = None
         self.body: GeneratorType[Any, None, None] | None = None  # the checked iteration, once asked for
         self.repeats: dict[str, int] | None = None  # report mode: rule id -> times broken in this request
@@ -308,6 +309,8 @@ class Exchange:
             self.violation(rules.WRITE_NOT_IN_ITERABLE, "write() was called while the server iterated the response")
         elif self.closed:  # the server has called close(): the response is over
             self.violation(rules.WRITE_AFTER_START, f"write({data!r:.80}) after the response ended (close() was called)")
+        elif self.listed:
+            self.violation(rules.WRITE_AFTER_START, f"write({data!r:.80}) after the application had returned its whole body as a list")
         if type(data) is not bytes:
             self.violation(rules.WRITE_BYTES, f"write({data!r:.80}): got {type(data).__name__}")
         elif data:
@@ -365,6 +368,7 @@ class Exchange:
                     self._check_items(result)  # report mode hands back the same list: a framework may look inside it
                 if (self.expected >= 0 and self.expected != self.sent) or self.report.policy or self.repeats:
                     self._body_ended()
+                self.listed = True
                 return result
         elif result is None or isinstance(result, (str, bytes)) or not hasattr(kind, "__iter__"):
             self.violation(rules.RESPONSE_ITERABLE, f"the application returned {kind.__name__}: {result!r:.80}")
