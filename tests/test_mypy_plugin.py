@@ -138,6 +138,21 @@ def test_disable_error_code_on_the_command_line(tmp_path: Path) -> None:
     assert [error.code for error in errors[source.resolve()][3]] == ["wsgi-hop-by-hop"]
 
 
+@pytest.mark.parametrize(("on_disk", "in_the_editor", "flagged"), [
+    ("    print(environ['CONTENT_TYPE'])\n", "    if 'CONTENT_TYPE' in environ:\n        print(environ['CONTENT_TYPE'])\n", False),
+    ("    if 'CONTENT_TYPE' in environ:\n        print(environ['CONTENT_TYPE'])\n", "    print(environ['CONTENT_TYPE'])\n", True),
+])
+def test_guards_are_read_from_the_text_mypy_checks(tmp_path: Path, on_disk: str, in_the_editor: str, flagged: bool) -> None:
+    """``--shadow-file`` (an editor checking an unsaved buffer): the guards are the buffer's, not the file's."""
+    head = "from wsgitypes import WSGIEnvironment\ndef app(environ: WSGIEnvironment) -> None:\n"
+    source, shadow = tmp_path / "app.py", tmp_path / "buffer.py"
+    source.write_text(head + on_disk, encoding="utf-8")
+    shadow.write_text(head + in_the_editor, encoding="utf-8")
+    errors = run_mypy([source], tmp_path / "cache", plugins=("wsgitypes.mypy",), extra_args=["--shadow-file", str(source), str(shadow)])
+    codes = [error.code for found in errors.get(source.resolve(), {}).values() for error in found]
+    assert codes == (["wsgi-environ-absent"] if flagged else []), errors
+
+
 # --- the plugin's own configuration section --------------------------------------------
 
 TYPED_READ = (

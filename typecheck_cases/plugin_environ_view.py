@@ -28,3 +28,7 @@ def reads(environ: WSGIEnvironment) -> None:
 def declared(env: Environ[Literal["myapp.user"]], key: str) -> None:
     print(env["myapp.user"])
     print(env[key])  # E -- a computed key: .get(key)
+
+
+def declared_as_any_str(env: Environ[str], key: str) -> None:
+    print(env["myapp.user"], env[key])  # Environ[str] declares every key, in both checkers

@@ -353,6 +353,12 @@ def _literal_strs(typ: Type) -> list[str]:
     return []
 
 
+def _only_literal_strs(typ: ProperType) -> bool:
+    """``Literal["x"]`` or a union of str literals, and nothing else."""
+    items = typ.items if isinstance(typ, UnionType) else [typ]
+    return all(len(_literal_strs(item)) == 1 and isinstance(get_proper_type(item), LiteralType) for item in items)
+
+
 def _expr_str(expr: Expression) -> str | None:
     """The value of a str literal, or of a name declared ``Final`` with one."""
     if isinstance(expr, StrExpr):
@@ -478,6 +484,24 @@ class _GuardFinder(ast.NodeVisitor):
             self._keys[-1].add(key)
         self.generic_visit(node)
 
+    def visit_If(self, node: ast.If | ast.IfExp | ast.While | ast.Assert) -> None:  # if environ.get("KEY"): ...
+        self._tested(node.test)
+        self.generic_visit(node)
+
+    visit_IfExp = visit_While = visit_Assert = visit_If
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> None:  # environ.get("KEY") and int(environ["KEY"])
+        for value in node.values[:-1]:
+            self._tested(value)
+        self.generic_visit(node)
+
+    def _tested(self, test: ast.expr) -> None:
+        """A key read with ``.get`` in a condition (truthy, or compared with None) is guarded there."""
+        for node in ast.walk(test):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
+                if (key := _str_constant(node.args[0])) is not None:
+                    self._keys[-1].add(key)
+
     def visit_Call(self, node: ast.Call) -> None:  # environ.setdefault("KEY", ...)
         if isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault" and node.args:
             if (key := _str_constant(node.args[0])) is not None:
@@ -526,6 +550,8 @@ class WSGIPlugin(Plugin):
     def __init__(self, options: Options) -> None:
         super().__init__(options)
         self.config = PluginConfig.load(options.config_file)
+        # --shadow-file SOURCE SHADOW (editors checking an unsaved buffer): mypy checks SHADOW's text
+        self._shadows = {os.path.abspath(source): shadow for source, shadow in options.shadow_file or ()}
         # mypy asks for a hook on every method call: one dict look-up answers it
         self._method_hooks: dict[str, Callable[[MethodContext], Type]] = {
             **dict.fromkeys(_START_RESPONSE_CALLS, self._start_response),
@@ -648,7 +674,8 @@ class WSGIPlugin(Plugin):
         if found is None:
             return ctx.default_return_type
         key, module = found
-        if may_be_absent(key) and not _is_guarded(ctx.api.path, key, ctx.context.line):
+        source = self._shadows.get(os.path.abspath(ctx.api.path), ctx.api.path) if self._shadows else ctx.api.path
+        if may_be_absent(key) and not _is_guarded(source, key, ctx.context.line):
             ctx.api.fail(absent_key_problem(key), ctx.context, code=ENVIRON_ABSENT)
         value_type = self._value_type(ctx, key, module)
         if value_type is None:
@@ -705,7 +732,11 @@ class WSGIPlugin(Plugin):
             return signature
         declared: set[str] = set()
         if isinstance(ctx.type, Instance) and ctx.type.args:
-            declared.update(_literal_strs(ctx.type.args[0]))
+            extra = get_proper_type(ctx.type.args[0])
+            if not isinstance(extra, UninhabitedType):  # (Never, the default: no keys beyond the view's)
+                declared.update(_literal_strs(extra))
+                if not _only_literal_strs(extra):  # Environ[str], Environ[Any], a TypeVar: every key is declared
+                    return signature
         rejected = [key for key in keys if key is None or (key not in _VIEW_KEYS and key not in declared)]
         if not rejected:
             return signature
