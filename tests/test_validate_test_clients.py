@@ -93,6 +93,20 @@ def test_iter_twice_continues_where_it_stopped() -> None:
     body.close()
 
 
+@pytest.mark.parametrize("mode", ["raise", "report"])
+def test_the_applications_response_object_answers_through_the_stand_in(mode: Mode) -> None:
+    """Django's own tests call the handler and read ``response.status_code``: the stand-in
+    has no names of its own, so the application's object answers (``headers`` included)."""
+    environ = {**_environ(), "PATH_INFO": "/"}
+    response: Any = validator(django_app.app, mode=mode)(environ, lambda status, headers, exc_info=None: lambda data: None)
+    try:
+        assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/plain")
+        assert b"".join(response) == HELLO.encode()
+        assert not hasattr(response, "no_such_attribute")
+    finally:
+        response.close()
+
+
 def _environ() -> dict[str, Any]:
     from wsgiref.util import setup_testing_defaults
 

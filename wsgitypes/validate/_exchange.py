@@ -9,8 +9,9 @@ violation the application swallowed is raised again, a trapped ``exc_info`` is
 reported, and the server gets what it should iterate.  A short list of bytes is
 checked whole and handed back as it is; a ``wsgi.file_wrapper`` response goes back
 untouched (``sendfile`` fast paths); anything else is watched by the exchange
-itself, standing in for the response: every bytestring yielded or written, ``len()``,
-and ``close()``.
+(every bytestring yielded or written, ``len()``, and ``close()``) through a
+:class:`StandIn` the server gets instead, which answers any other attribute with the
+application's object's.
 
 Status lines and headers that passed the full check are remembered, so the common
 case costs a set lookup each.
@@ -375,12 +376,12 @@ class Exchange:
         self.result = result
         # On the instance: a miss on the type costs an AttributeError built and dropped.
         sized, closable = hasattr(result, "__len__"), hasattr(result, "close")
-        if sized or closable:
-            self.__class__ = _STAND_INS[sized, closable]  # pyright: ignore[reportAttributeAccessIssue]  # same layout, adds methods
-            if closable:
-                self.report.open.add(id(self))
-                self.where = (environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""))
-        return self
+        if sized:
+            self.__class__ = SizedExchange  # pyright: ignore[reportAttributeAccessIssue]  # same layout, checks len()
+        if closable:
+            self.report.open.add(id(self))
+            self.where = (environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""))
+        return _STAND_INS[sized, closable](self)
 
     def _check_items(self, items: Iterable[Any]) -> None:
         """A short body with an item that is not exactly bytes, checked item by item."""
@@ -478,12 +479,9 @@ class Exchange:
 
 
 class SizedExchange(Exchange):
-    """The stand-in for a response that has ``len()``: it keeps ``len()`` and checks it."""
+    """The exchange of a response that has ``len()``: it checks it against the items yielded."""
 
     __slots__ = ()  # the layout of Exchange, so that an exchange can become one
-
-    def __len__(self) -> int:
-        return len(self.result)
 
     def _exhausted(self, items: int) -> None:
         try:
@@ -495,10 +493,44 @@ class SizedExchange(Exchange):
         super()._exhausted(items)
 
 
-class ClosableExchange(Exchange):
+class StandIn:
+    """What the server is handed for a response the exchange watches.
+
+    It iterates through the exchange and keeps ``len()`` where the application's object
+    has it (a subclass); ``close()`` ends the watch (an early stop's generator with it)
+    and closes the application's object if it has one.  Any other attribute is the
+    application's own (a test client reads Django's ``response.status_code``): the
+    stand-in has no names of its own to hide them.
+    """
+
+    __slots__ = ("_exchange",)
+
+    def __init__(self, exchange: Exchange) -> None:
+        self._exchange = exchange
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._exchange)
+
+    def close(self) -> None:
+        self._exchange.close()
+
+    def __getattr__(self, name: str) -> Any:  # (only for what the stand-in lacks)
+        if name == "_exchange":  # unset: not yet built, or being torn down
+            raise AttributeError(name)
+        return getattr(self._exchange.result, name)
+
+
+class SizedStandIn(StandIn):
+    __slots__ = ()
+
+    def __len__(self) -> int:
+        return len(self._exchange.result)
+
+
+class ClosableStandIn(StandIn):
     """The stand-in for a response with ``close()``: it notices a server that never calls it.
 
-    A separate class, because a ``__del__`` on every exchange would cost each request.
+    A separate class, because a ``__del__`` on every stand-in would cost each request.
     """
 
     __slots__ = ()
@@ -506,23 +538,25 @@ class ClosableExchange(Exchange):
     def __del__(self) -> None:
         # The server dropped the response without close(): the application's cleanup
         # never ran.  Reported, never raised: an exception here reaches nobody.
-        if self.closed:
+        exchange = self._exchange
+        if exchange.closed:
             return
-        self.closed = True
+        exchange.closed = True
         try:
-            self.report.open.discard(id(self))
-            request = f"{self.method} {self.where[0]}{self.where[1]}"
-            self.report.never_closed(f"{request}: the server never called close() on {type(self.result).__name__}", self.errors)
+            exchange.report.open.discard(id(exchange))
+            request = f"{exchange.method} {exchange.where[0]}{exchange.where[1]}"
+            exchange.report.never_closed(f"{request}: the server never called close() on {type(exchange.result).__name__}", exchange.errors)
         except Exception:  # at interpreter exit, or an environ gone odd: nothing to report to
             pass
 
 
-class SizedClosableExchange(SizedExchange, ClosableExchange):
+class SizedClosableStandIn(SizedStandIn, ClosableStandIn):
     __slots__ = ()
 
 
-_STAND_INS: dict[tuple[bool, bool], type[Exchange]] = {
-    (True, False): SizedExchange,
-    (False, True): ClosableExchange,
-    (True, True): SizedClosableExchange,
+_STAND_INS: dict[tuple[bool, bool], type[StandIn]] = {
+    (False, False): StandIn,
+    (True, False): SizedStandIn,
+    (False, True): ClosableStandIn,
+    (True, True): SizedClosableStandIn,
 }
