@@ -49,6 +49,9 @@ def gets_and_writes(environ: WSGIEnvironment) -> None:
     print(environ.get("wsgi.url_schema"))  # E[mypy:wsgi-environ-key]
     environ["SCRIPT_NAM"] = "/app"  # E[mypy:wsgi-environ-key] -- middleware setting a misspelt key
     environ["SCRIPT_NAME"] = "/app"
+    environ.pop("HTTP_X_FORWARDED_HOTS", None)  # E[mypy:wsgi-environ-key] -- a middleware dropping a header
+    del environ["wsgi.file_wraper"]  # E[mypy:wsgi-environ-key]
+    environ.pop("HTTP_X_FORWARDED_HOST", None)
     environ["myapp.user"] = object()
 
 

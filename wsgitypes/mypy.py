@@ -558,6 +558,8 @@ class WSGIPlugin(Plugin):
             "builtins.dict.__getitem__": self._environ_getitem,
             "builtins.dict.get": self._environ_get,
             "builtins.dict.__setitem__": self._environ_setitem,
+            "builtins.dict.pop": self._environ_key_named,
+            "builtins.dict.__delitem__": self._environ_key_named,
             "builtins.list.append": self._header_added,
             "builtins.list.insert": self._header_added,
             "builtins.list.extend": self._headers_added,
@@ -681,6 +683,14 @@ class WSGIPlugin(Plugin):
         if value_type is None:
             return ctx.default_return_type
         return self._read(ctx, key, value_type, f'environ["{key}"]')
+
+    def _environ_key_named(self, ctx: MethodContext) -> Type:
+        """``environ.pop(key)``, ``del environ[key]``: a misspelt key, as in a read.
+
+        (Not ``key in environ``: mypy checks that operator with its errors held back.)
+        """
+        self._environ_key(ctx)
+        return ctx.default_return_type
 
     def _environ_get(self, ctx: MethodContext) -> Type:
         found = self._environ_key(ctx)
