@@ -251,7 +251,8 @@ def check_header_value(value: str) -> str | None:
     found = _CONTROL.search(value)
     if found:
         return f"header value {value!r} has the control character {found.group()!r} at index {found.start()}"
-    return check_latin1(value)
+    problem = check_latin1(value)
+    return None if problem is None else f"header value {problem}"
 
 
 def check_hop_by_hop(name: str) -> str | None:
@@ -579,7 +580,7 @@ HEADER_NAME = Rule("header-name", _START, "application", "MUST",
     fix="use letters, digits and -, with no spaces or colons", wire=True)
 HEADER_VALUE = Rule("header-value", _START, "application", "MUST",
     "each header value is Latin-1 text without control characters, CR or LF", check_header_value,
-    fix="remove the control characters, and encode other text (RFC 8187 or percent-encoding)", wire=True)
+    fix="drop control characters; encode text beyond Latin-1 (RFC 8187 or percent-encoding)", wire=True)
 HOP_BY_HOP = Rule("hop-by-hop", _HTTP, "application", "MUST",
     "the application sends no hop-by-hop header (Connection, Transfer-Encoding, ...)", check_hop_by_hop,
     fix="leave it out: only the server manages the connection", wire=True)
