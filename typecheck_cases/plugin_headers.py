@@ -3,7 +3,7 @@ or control characters, or text outside Latin-1 (rules header-name, header-value)
 
 Headers are checked where they are written as literals: inline in the
 ``start_response`` call (list of ``(name, value)`` tuples of literals or ``Final``
-names), and in ``append`` / ``insert`` / ``extend`` / ``+=`` on a list annotated
+names), and in ``append`` / ``insert`` / ``extend`` / ``+=`` / ``+`` on a list annotated
 ``ResponseHeaders``.  A list built in a plain variable and passed by name is not
 (mypy keeps no literal types for it).
 """
@@ -65,6 +65,7 @@ def response_headers_list(start_response: StartResponse) -> None:
     headers.insert(0, ("X-Value", "a\rb"))  # E[mypy:wsgi-header]
     headers.extend([("X-One", "1"), ("X-Two:", "2")])  # E[mypy:wsgi-header]
     headers += [("X-Three", "\u20ac3")]  # E[mypy:wsgi-header] -- the euro sign is not Latin-1
+    headers = headers + [("X-Four", "4\n")]  # E[mypy:wsgi-header]
     start_response("200 OK", headers)
 
 

@@ -88,6 +88,7 @@ from mypy.nodes import (
     ListExpr,
     MemberExpr,
     NameExpr,
+    OpExpr,
     OperatorAssignmentStmt,
     RefExpr,
     StrExpr,
@@ -399,7 +400,7 @@ def _is_str_any_dict(typ: ProperType) -> bool:
 
 
 def _receiver(ctx: MethodContext) -> Expression | None:
-    """``x`` in ``x[k]``, ``x.get(k)``, ``x.append(h)``, ``x[k] = v``, ``x += [h]``."""
+    """``x`` in ``x[k]``, ``x.get(k)``, ``x.append(h)``, ``x[k] = v``, ``x += [h]``, ``x + [h]``."""
     context = ctx.context
     if isinstance(context, IndexExpr):
         return context.base
@@ -407,6 +408,8 @@ def _receiver(ctx: MethodContext) -> Expression | None:
         return context.callee.expr
     if isinstance(context, OperatorAssignmentStmt):
         return context.lvalue
+    if isinstance(context, OpExpr):
+        return context.left
     if isinstance(context, AssignmentStmt) and ctx.args and ctx.args[0]:
         # ``x[k] = v``: the hook sees the statement; find the subscript assigned through k
         for lvalue in context.lvalues:
@@ -564,6 +567,7 @@ class WSGIPlugin(Plugin):
             "builtins.list.insert": self._header_added,
             "builtins.list.extend": self._headers_added,
             "builtins.list.__iadd__": self._headers_added,
+            "builtins.list.__add__": self._headers_added,
             _VIEW_GET: self._view_get,
         }
         self._protocols: dict[str, TypeInfo | None] = {}
@@ -602,7 +606,7 @@ class WSGIPlugin(Plugin):
         return ctx.default_return_type
 
     def _headers_added(self, ctx: MethodContext) -> Type:
-        """``headers.extend([...])`` / ``headers += [...]``."""
+        """``headers.extend([...])`` / ``headers += [...]`` / ``headers + [...]``."""
         if ctx.args and ctx.args[0] and _alias_name(ctx.api, _receiver(ctx)) in _HEADERS_ALIASES:
             self._check_headers(ctx.api, _header_items(ctx.args[0][0]))
         return ctx.default_return_type
