@@ -13,7 +13,7 @@ A plain ``dict[str, Any]`` is left alone.
 from __future__ import annotations
 
 import wsgiref.types
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from wsgitypes import WSGIEnvironment
 
@@ -42,6 +42,12 @@ def other_spellings(environ: WSGIEnvironment) -> None:
     print(environ["request_method"])  # E[mypy:wsgi-environ-key]
     print(environ["HTTP_USER-AGENT"])  # E[mypy:wsgi-environ-key] -- headers use underscores
     print(environ["wsgi_input"])  # E[mypy:wsgi-environ-key] -- WSGI keys use a dot
+
+
+def literal_keys(environ: WSGIEnvironment, key: Literal["PATH_INF", "SCRIPT_NAME"], fine: Literal["PATH_INFO", "SCRIPT_NAME"]) -> None:
+    print(environ[key])  # E[mypy:wsgi-environ-key] -- one of the key's literals is a near-miss
+    print(environ.get(key))  # E[mypy:wsgi-environ-key]
+    print(environ[fine], environ.get(fine))
 
 
 def gets_and_writes(environ: WSGIEnvironment) -> None:

@@ -614,20 +614,30 @@ class WSGIPlugin(Plugin):
     # environ[key], environ.get(key[, default]), environ[key] = value on a WSGIEnvironment
 
     def _environ_key(self, ctx: MethodContext) -> tuple[str, str] | None:
-        """(key, the alias's module) for a literal key on a dict annotated as an environ."""
+        """(key, the alias's module) for a literal key on a dict annotated as an environ.
+
+        A near-miss is reported for each of a key's literals (``Literal["PATH_INF", ...]``);
+        only a key of one literal is read typed.
+        """
         if not ctx.args or not ctx.args[0] or not _is_str_any_dict(ctx.type):
             return None
         keys = _literal_strs(ctx.arg_types[0][0])
-        if len(keys) != 1:
+        if not keys:
             return None
         module = _ENVIRON_ALIASES.get(_alias_name(ctx.api, _receiver(ctx)) or "")
         if module is None:
             return None
-        problem = environ_key_problem(keys[0])
-        if problem is not None:
-            ctx.api.fail(problem, ctx.args[0][0], code=ENVIRON_KEY)
+        if self._report_near_misses(ctx, keys) or len(keys) != 1:
             return None
         return keys[0], module
+
+    @staticmethod
+    def _report_near_misses(ctx: MethodContext, keys: list[str]) -> bool:
+        """Report each key that is a near-miss of a well-known one; whether there was any."""
+        problems = [problem for key in dict.fromkeys(keys) if (problem := environ_key_problem(key)) is not None]
+        for problem in problems:
+            ctx.api.fail(problem, ctx.args[0][0], code=ENVIRON_KEY)
+        return bool(problems)
 
     def _value_type(self, ctx: MethodContext, key: str, module: str) -> ProperType | None:
         """The type of ``environ[key]``, from the catalogue's type names; None: leave it Any."""
@@ -770,8 +780,10 @@ class WSGIPlugin(Plugin):
         """``env.get(key)``: every key is valid there, so a near-miss would pass unseen."""
         if ctx.args and ctx.args[0]:
             keys = _literal_strs(ctx.arg_types[0][0])
-            if len(keys) == 1 and (problem := environ_key_problem(keys[0])) is not None:
-                ctx.api.fail(problem, ctx.args[0][0], code=ENVIRON_KEY)
+            # One literal only: mypy tries the view's overloads on each literal of a union,
+            # and an error reported meanwhile would make it reject the call
+            if len(keys) == 1:
+                self._report_near_misses(ctx, keys)
         return ctx.default_return_type
 
 
