@@ -357,7 +357,7 @@ def _literal_strs(typ: Type) -> list[str]:
 def _only_literal_strs(typ: ProperType) -> bool:
     """``Literal["x"]`` or a union of str literals, and nothing else."""
     items = typ.items if isinstance(typ, UnionType) else [typ]
-    return all(len(_literal_strs(item)) == 1 and isinstance(get_proper_type(item), LiteralType) for item in items)
+    return all(isinstance(get_proper_type(item), LiteralType) and _literal_strs(item) for item in items)
 
 
 def _expr_str(expr: Expression) -> str | None:
@@ -758,9 +758,9 @@ class WSGIPlugin(Plugin):
         if isinstance(ctx.type, Instance) and ctx.type.args:
             extra = get_proper_type(ctx.type.args[0])
             if not isinstance(extra, UninhabitedType):  # (Never, the default: no keys beyond the view's)
-                declared.update(_literal_strs(extra))
                 if not _only_literal_strs(extra):  # Environ[str], Environ[Any], a TypeVar: every key is declared
                     return signature
+                declared.update(_literal_strs(extra))
         rejected = [key for key in keys if key is None or (key not in _VIEW_KEYS and key not in declared)]
         if not rejected:
             return signature
