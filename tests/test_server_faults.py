@@ -15,6 +15,7 @@ sockets' server-side states in ``/proc/net/tcp``; Linux only.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import resource
@@ -27,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import h11
 import pytest
@@ -400,6 +402,133 @@ def test_small_bodies_sent_slowly_hold_no_thread(start_server: StartServer) -> N
     figure("5 slow small bodies", f"worst hello {worst:.2f} s ({len(latencies)} hellos)")
     assert worst < 1.0, f"hellos waited up to {worst:.1f} s behind 10 slow bodies on 2 threads"
     assert all(answers and answers[0].body == body for answers in echoed)
+
+
+def upload_head(size: int) -> bytes:
+    return b"POST /upload HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % size
+
+
+def uploaded(body: bytes) -> dict[str, object]:
+    """What ``/upload`` answers for ``body``."""
+    return {"size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+
+
+def test_large_bodies_sent_slowly_hold_no_thread(start_server: StartServer) -> None:
+    """More uploaders than threads, each above ``--min-rate`` and larger than memory
+    takes (``--limit-buffer-body``): the loop keeps their bodies in files meanwhile,
+    where a thread each used to wait on them and the hellos waited behind."""
+    server = launch(start_server, "--threads", "2", "--limit-buffer-body", "4096", "--min-rate", "100")
+    size, step = 40_000, 500
+    bodies = [os.urandom(size) for _ in range(4)]
+    with sockets() as slow, hellos_meanwhile(server) as latencies:
+        for _ in bodies:
+            slow.append(server.connect())
+            slow[-1].sendall(upload_head(size))
+        sent = 0
+        for _ in range(12):  # 3 s at 2 KB/s each
+            for sock, body in zip(slow, bodies):
+                sock.sendall(body[sent : sent + step])
+            sent += step
+            time.sleep(0.25)
+        for sock, body in zip(slow, bodies):
+            sock.sendall(body[sent:])
+        answers = [h11_answers(read_until_close(sock, 10)[0], ["POST"]) for sock in slow]
+    worst = max(latencies)
+    figure("5 slow large bodies", f"worst hello {worst:.2f} s ({len(latencies)} hellos) beside 4 uploads on 2 threads")
+    assert worst < 1.0, f"hellos waited up to {worst:.1f} s behind 4 slow uploads on 2 threads"
+    assert [json.loads(answer[0].body) for answer in answers] == [uploaded(body) for body in bodies]
+
+
+def spooled(server: Server, directory: Path) -> list[str]:
+    """The worker's open files in ``directory``: request bodies kept on disk."""
+    [worker] = workers(server)
+    links = []
+    for descriptor in os.listdir(f"/proc/{worker}/fd"):
+        try:
+            links.append(os.readlink(f"/proc/{worker}/fd/{descriptor}"))
+        except OSError:
+            pass  # closed meanwhile
+    return [link for link in links if link.startswith(str(directory))]
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+def test_a_body_that_outgrows_memory_waits_in_a_file_nobody_else_sees(start_server: StartServer, tmp_path: Path, framing: str) -> None:
+    """The file is unlinked from the start, read back byte for byte (lines across its end
+    too) and closed once the response is sent."""
+    server = launch(start_server, "--limit-buffer-body", "1024", wrap=lambda argv: ["env", f"TMPDIR={tmp_path}", *argv])
+    body = b"".join(b"line %d of a body kept on disk\n" % n for n in range(8000))
+    if framing == "chunked":
+        head = b"POST /echo?mode=lines HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+        wire = b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in (body[i : i + 3000] for i in range(0, len(body), 3000))) + b"0\r\n\r\n"
+    else:
+        head, wire = b"POST /echo?mode=lines HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body), body
+    with server.connect() as sock:
+        sock.sendall(head + wire[: len(wire) // 2])
+        time.sleep(0.5)
+        during = spooled(server, tmp_path)
+        listed = os.listdir(tmp_path)
+        sock.sendall(wire[len(wire) // 2 :])
+        answers = h11_answers(read_until_close(sock, 10)[0], ["POST"])
+    assert len(during) == 1 and during[0].endswith("(deleted)"), during
+    assert listed == [], listed
+    assert answers and answers[0].body == body, answers[:1]
+    assert spooled(server, tmp_path) == []
+
+
+def test_bodies_beyond_the_memory_budget_go_to_files(start_server: StartServer, tmp_path: Path) -> None:
+    """``--limit-buffer-memory`` bounds what all the bodies being read hold in memory together."""
+    server = launch(start_server, "--limit-buffer-memory", "100000", wrap=lambda argv: ["env", f"TMPDIR={tmp_path}", *argv])
+    bodies = [os.urandom(80_000) for _ in range(3)]
+    with sockets() as uploads:
+        for body in bodies:
+            uploads.append(server.connect())
+            uploads[-1].sendall(upload_head(len(body)) + body[:70_000])
+            time.sleep(0.3)
+        during = spooled(server, tmp_path)
+        for sock, body in zip(uploads, bodies):
+            sock.sendall(body[70_000:])
+        answers = [h11_answers(read_until_close(sock, 10)[0], ["POST"]) for sock in uploads]
+    assert len(during) == 2, f"70 KB in memory, the two bodies after it in files: {during}"
+    assert [json.loads(answer[0].body) for answer in answers] == [uploaded(body) for body in bodies]
+    assert spooled(server, tmp_path) == []
+    with server.connect() as sock:  # the memory those bodies held is free again
+        sock.sendall(upload_head(len(bodies[0])) + bodies[0][:70_000])
+        time.sleep(0.3)
+        assert spooled(server, tmp_path) == []
+        sock.sendall(bodies[0][70_000:])
+        assert json.loads(h11_answers(read_until_close(sock, 10)[0], ["POST"])[0].body) == uploaded(bodies[0])
+
+
+def test_bodies_waiting_for_a_thread_count_in_the_memory_budget(start_server: StartServer, tmp_path: Path) -> None:
+    """A body that has arrived but waits in the queue is still in memory: the next one goes to a file."""
+    server = launch(start_server, "--threads", "1", "--limit-buffer-memory", "100000", wrap=lambda argv: ["env", f"TMPDIR={tmp_path}", *argv])
+    bodies = [os.urandom(70_000) for _ in range(2)]
+    with sockets() as held:
+        held.append(server.connect())
+        held[-1].sendall(b"GET /hang?seconds=1.5 HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n")  # the one thread
+        time.sleep(0.3)
+        for body in bodies:
+            held.append(server.connect())
+            held[-1].sendall(upload_head(len(body)) + body)
+            time.sleep(0.3)
+        queued = spooled(server, tmp_path)
+        answers = [h11_answers(read_until_close(sock, 10)[0], ["POST"]) for sock in held[1:]]
+    assert len(queued) == 1, f"the first queued body in memory, the second in a file: {queued}"
+    assert [json.loads(answer[0].body) for answer in answers] == [uploaded(body) for body in bodies]
+
+
+def test_no_room_for_a_body_gets_503_and_the_worker_goes_on(start_server: StartServer) -> None:
+    """A real limit: the worker may not write files past 64 KiB (``ulimit -f``), as on a full disk."""
+    server = launch(start_server, "--limit-buffer-body", "1024",
+                    wrap=lambda argv: ["bash", "-c", 'ulimit -f 64 && exec "$@"', "with-file-size-limit", *argv])
+    first = answer(server, PID_REQUEST).body
+    body = os.urandom(200_000)
+    refused = answer(server, upload_head(len(body)) + body, "POST")
+    assert refused.status == 503, refused
+    assert b"no room for the request body" in refused.body
+    assert log_lines(server, "no room for a request body"), server.log()[-2000:]
+    assert json.loads(answer(server, upload_head(1000) + body[:1000], "POST").body) == uploaded(body[:1000])
+    assert answer(server, PID_REQUEST).body == first, "the worker was replaced"
 
 
 def test_a_large_body_below_the_minimum_rate_gets_408(start_server: StartServer) -> None:

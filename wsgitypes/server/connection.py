@@ -1,7 +1,7 @@
 """One HTTP/1.1 connection: requests in, the application called, responses out.
 
 Between requests the engine's event loop owns a :class:`Connection`: it reads request
-heads (and bodies small enough to buffer) without tying up a thread.  When a request is
+heads and bodies without tying up a thread.  When a request is
 ready, a thread takes it (:meth:`Connection.serve_ready`; the loop's own thread for a
 quick request whose body has arrived, else a pool thread), calls the
 application and writes the response; when it is done it tells the engine what comes
@@ -28,7 +28,9 @@ What a slow or stalled client can cost, and when it is cut off:
   that fits.  Beyond that the thread waits, but the client must keep reading at
   ``Timeouts.min_rate`` bytes a second on average (after a grace of
   ``Timeouts.body`` seconds), or the connection is closed.
-* Receiving a body: the same minimum rate applies, from when the thread takes it.
+* Receiving a body: the event loop reads it before a thread takes the request
+  (:mod:`~wsgitypes.server.spool`), but for one sent after ``Expect: 100-continue``,
+  which the thread reads, at the same minimum rate, from when it takes it.
 """
 
 from __future__ import annotations
@@ -178,7 +180,8 @@ class Connection:
     """A client connection and its parser; see the module docstring."""
 
     __slots__ = ("transport", "sock", "fd", "client", "peer", "site", "info", "parser", "busy", "waiting", "deadline", "body_clock",
-                 "outbox", "outbox_size", "close_after_flush", "flush_started", "flushed", "requests_served", "in_app_since")
+                 "outbox", "outbox_size", "close_after_flush", "flush_started", "flushed", "requests_served", "in_app_since",
+                 "body_held")
 
     def __init__(self, transport: Transport, client: tuple[str, str], site: Site, info: ConnectionInfo) -> None:
         self.transport = transport
@@ -209,6 +212,8 @@ class Connection:
         self.in_app_since = 0.0
         """While a thread serves it: when the thread last began waiting on anything but this
         client (the application, mostly); 0 while it waits on the client's socket, and when idle."""
+        self.body_held = 0
+        """Bytes of the body the event loop is reading that it keeps in memory (see :mod:`~wsgitypes.server.spool`)."""
 
     # --- sending (serving threads; the loop flushes with flush_some) -----------------
 
@@ -380,7 +385,12 @@ class Connection:
                     return "flush"
                 request = parser.ready.pop(0)
                 served += 1
-                if not self.serve(request) or self.close_after_flush:
+                try:
+                    reusable = self.serve(request)
+                finally:
+                    if request.spool is not None:
+                        request.spool.close()
+                if not reusable or self.close_after_flush:
                     self.close_after_flush = True
                     break
                 if self.outbox:  # the client has not taken this response: the loop flushes it, then the rest is served

@@ -1,9 +1,12 @@
 """One server process: an event loop for waiting, threads for serving.
 
-The loop accepts connections, reads request heads and bodies up to
-``Limits.buffer_body``, writes error answers and flushes what slow readers have not
-taken yet, so idle keep-alive connections, clients that send their request a byte at a
-time and clients that read slowly cost a few kilobytes each and no thread.  The loop
+The loop accepts connections, reads request heads and whole bodies (in memory, or in
+a temporary file when large: :mod:`~wsgitypes.server.spool`), writes error answers and
+flushes what slow readers have not taken yet, so idle keep-alive connections, clients
+that send their request a byte at a time, clients that send a body slowly and clients
+that read slowly cost a descriptor and the bytes they sent or are sent, and no thread.
+(A body sent after ``Expect: 100-continue`` is read by the thread serving it: the
+application first agrees to it, with its first read, which sends the 100.)  The loop
 never waits on one client: every send it makes is non-blocking.
 
 A ready request whose body has arrived is served by the loop's own thread, while
@@ -75,6 +78,7 @@ from wsgitypes.server.proxy import TrustedProxies
 from wsgitypes.server.request import BadRequest, Request
 from wsgitypes.server.response import error_response
 from wsgitypes.server.settings import Limits, Timeouts
+from wsgitypes.server.spool import BodyMemory, keep_body
 from wsgitypes.server.streams import FileWrapper
 from wsgitypes.server.transport import open_transport
 from wsgitypes.types import ErrorStream, WSGIApplication
@@ -93,6 +97,7 @@ EXIT_NO_THREADS = 4
 _OUT_OF_RESOURCES = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 _BACKOFF_FIRST, _BACKOFF_MAX = 0.05, 2.0
 _SIGNAL_LATENCY = 0.25  # how long the waiting thread may leave a signal's handler unrun (gunicorn's restart system calls)
+_BODY_RECV = 1 << 20  # the most of a request body the loop receives at once
 _FRESH_GRACE = 2.0  # when a drain begins, how long a connection without a request yet may take to send one
 
 
@@ -141,6 +146,7 @@ class Engine:
         self._infos: dict[int, ConnectionInfo] = {}
         self._crew: Crew[Connection] = Crew(threads, self._poller.hand_to)
         self._serving: dict[int, Connection] = {}  # by thread ident: the connections being served
+        self._body_memory = BodyMemory(limits.buffer_memory)
         self._events: deque[tuple[int, int]] = deque()  # what the last poll reported, not handled yet
         self._loop_threads = 0  # started so far (their names' numbers)
         self._standby_missing_since = 0.0  # when a standby could not be started; 0 while there is one
@@ -395,8 +401,12 @@ class Engine:
             self._handshake(connection)
             return
         transport = connection.transport
+        size = RECV_SIZE
+        if connection.waiting == "body" and (length := connection.parser.ready[0].content_length):
+            # the rest of a body, at most a megabyte at once: one call and one copy where it has arrived
+            size = max(RECV_SIZE, min(length - connection.parser.ready[0].body_bytes, _BODY_RECV))
         try:
-            data = transport.recv_nowait(RECV_SIZE)  # (a TLS record is at most 16 KiB: nothing is left decrypted)
+            data = transport.recv_nowait(size)  # (a TLS record is at most 16 KiB: nothing is left decrypted)
         except (BlockingIOError, InterruptedError):
             self._poller.watch(connection.fd, READ)
             return
@@ -410,9 +420,13 @@ class Engine:
         if parser.ready:
             request = parser.ready[0]
             if parser.error is not None and not request.complete and len(parser.ready) == 1:
-                parser.ready.pop()  # its body is broken: refused before the application sees it
+                self._forget_bodies(connection)  # its body is broken: refused before the application sees it
+                parser.ready.pop()
                 self._refuse(connection, parser.error)
-            elif not request.complete and parser.error is None and self._buffers(request, connection):
+                return
+            if request.body_bytes and not self._keep_body(connection, request):
+                return  # no room for it: refused
+            if not request.complete and parser.error is None and self._buffers(request, connection):
                 self._poller.watch(connection.fd, READ)
             else:
                 self._dispatch(connection)
@@ -425,18 +439,43 @@ class Engine:
             self._poller.watch(connection.fd, READ)
 
     def _buffers(self, request: Request, connection: Connection) -> bool:
-        """Whether the loop reads this request's body itself before a thread takes it."""
+        """Whether the loop reads the rest of this request's body itself before a thread takes it."""
         timeouts = self.site.timeouts
-        limit = self.site.limits.buffer_body
-        if request.body_bytes >= limit or (request.content_length or 0) > limit or self.draining:
-            return False
         if request.expect_continue:  # the application decides whether the body is wanted (100 on its first read)
+            return False
+        if self.draining:  # (a thread reads it, so the request is in flight and finishes within the graceful timeout)
             return False
         if connection.waiting != "body":  # the head just completed: the body's clock starts
             connection.waiting = "body"
             connection.body_clock = monotonic()
         connection.deadline = connection.body_clock + timeouts.body + request.body_bytes / timeouts.min_rate
         return True
+
+    def _keep_body(self, connection: Connection, request: Request) -> bool:
+        """Keep what arrived of the body of the request the loop is reading (see
+        :mod:`~wsgitypes.server.spool`); False when there is no room for it, and it was refused."""
+        try:
+            connection.body_held = keep_body(request, connection.body_held, self.site.limits, self._body_memory)
+        except OSError as error:
+            log.error("%s: no room for a request body: %s", connection.peer, error)
+            self._forget_bodies(connection)
+            connection.parser.ready.clear()
+            self._refuse(connection, BadRequest(HTTPStatus.SERVICE_UNAVAILABLE, "the server has no room for the request body"))
+            return False
+        return True
+
+    def _forget_bodies(self, connection: Connection) -> None:
+        """Give back the memory and files the loop holds for ``connection``'s request bodies."""
+        if connection.body_held:
+            self._body_memory.give_back(connection.body_held)
+            connection.body_held = 0
+        for request in connection.parser.ready:
+            if request.spool is not None:
+                try:
+                    request.spool.close()
+                except OSError:
+                    pass  # (what it could not write is not wanted any more)
+                request.spool = None
 
     def _handshake(self, connection: Connection) -> None:
         """One step of a TLS handshake, in the loop; a failed one just closes."""
@@ -569,6 +608,7 @@ class Engine:
         """Forget and close a connection (closing it also takes it out of the poller)."""
         self._connections.pop(connection.fd, None)
         self._poller.forget(connection.fd)
+        self._forget_bodies(connection)
         close_gracefully(connection.sock)
 
     # --- serving threads --------------------------------------------------------------
@@ -585,6 +625,9 @@ class Engine:
     def _serve(self, connection: Connection, now: float) -> Next:
         """Serve ``connection``'s ready requests on this thread; what its next step is."""
         me = threading.get_ident()
+        if connection.body_held:  # the application has the body now (a queued one still counted)
+            self._body_memory.give_back(connection.body_held)
+            connection.body_held = 0
         connection.in_app_since = now
         self._serving[me] = connection
         try:

@@ -38,6 +38,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from http import HTTPStatus
+from typing import BinaryIO
 
 import httptools
 
@@ -71,6 +72,7 @@ class Request:
         "chunked",
         "content_length",
         "body",
+        "spool",
         "body_bytes",
         "complete",
         "field_count",
@@ -91,6 +93,9 @@ class Request:
         self.chunked = False
         self.content_length: int | None = None
         self.body: deque[bytes] = deque()
+        self.spool: BinaryIO | None = None
+        """A temporary file holding the body's first bytes, once it outgrew memory (the
+        server's business: this module only makes :attr:`body`)."""
         self.body_bytes = 0  # received so far
         self.complete = False  # the whole body has arrived
         self.field_count = 0

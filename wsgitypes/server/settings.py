@@ -26,9 +26,15 @@ class Limits:
     """Header fields, and trailer fields (431 beyond)."""
     max_body: int = 1 << 30
     """Bytes in a request body, declared or chunked (413 beyond)."""
-    buffer_body: int = 65536
-    """Request bodies up to this size are read by the event loop before a thread is
-    given the request, so a client that sends one slowly holds no thread."""
+    buffer_body: int = 1 << 20
+    """A request body is kept in memory up to this size; a larger one goes to a temporary file.
+
+    The event loop reads every body before a thread is given the request (but for one
+    sent after ``Expect: 100-continue``, which the application first agrees to), so a
+    client that sends one slowly holds no thread."""
+    buffer_memory: int = 64 << 20
+    """Bytes of request bodies one process keeps in memory, in all, before the
+    application has them; beyond, the bodies arriving go to temporary files."""
     max_queued: int = 256
     """Requests waiting for a free thread in one process; beyond, a 503 with Retry-After."""
 

@@ -16,9 +16,14 @@ from wsgitypes.types import ReadableFile
 
 __all__ = ["FileWrapper", "RequestBody"]
 
+_SPOOL_READ = 65536  # bytes read from a spooled body at once when the reader wants a line
+
 
 class RequestBody:
     """``wsgi.input``; ``receive(request, wanted)`` adds more of the body to ``request.body``.
+
+    A body the event loop has put in a temporary file (``request.spool``) is read from
+    there first.
 
     ``wanted`` is how many more bytes the reader asked for (-1: all of them), so that a
     large read can be one receive; ``receive`` raises when the body cannot arrive
@@ -37,6 +42,11 @@ class RequestBody:
     def _more(self, wanted: int = 0) -> bytes:
         """The next piece of the body, or b"" at its end."""
         request = self._request
+        if request.spool is not None:  # the body's first bytes, put there by the event loop
+            if piece := request.spool.read(wanted or _SPOOL_READ):
+                return piece
+            request.spool.close()
+            request.spool = None
         while not request.body:
             if request.complete:
                 return b""
@@ -45,7 +55,7 @@ class RequestBody:
 
     def read(self, size: int | None = -1, /) -> bytes:
         if size is None or size < 0:
-            parts = [self._buffer[self._position :]]
+            parts = [self._buffer[self._position :]] if self._position < len(self._buffer) else []
             while piece := self._more(-1):
                 parts.append(piece)
             self._buffer, self._position = b"", 0
@@ -55,7 +65,7 @@ class RequestBody:
             start = self._position
             self._position += size
             return self._buffer[start : start + size]
-        parts = [self._buffer[self._position :]]
+        parts = [self._buffer[self._position :]] if available else []  # (a single part is returned as it is, not copied)
         wanted = size - available
         while wanted > 0 and (piece := self._more(wanted)):
             if len(piece) > wanted:
