@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import select
 import shutil
+import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -367,6 +368,56 @@ def test_stalled_body_gets_408_and_the_close(server: Server, raw: bytes) -> None
     assert [response.status for response in responses] == [408] and not rest and closed, data
     assert (responses[0].header("connection") or "").lower() == "close"
     assert 0.8 <= elapsed <= 3.5, elapsed
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(b"GET /hello HTTP/1.1\r\nHost: example.test\r\n", id="head"),
+        pytest.param(b"GET /hel", id="request-line"),
+        pytest.param(request(b"POST /upload HTTP/1.1", b"Content-Length: 10", body=b"abc"), id="content-length-body"),
+        pytest.param(request(b"POST /upload HTTP/1.1", CHUNKED, body=b"5\r\nhel"), id="chunked-body"),
+    ],
+)
+def test_a_request_cut_short_by_a_half_close_gets_400_at_once(server: Server, raw: bytes) -> None:
+    """The client says it is done sending (FIN) with the request unfinished: a 400 that says
+    so, then the close; not the silence, or the 408 the timeouts would give much later."""
+    before = app_calls(server)
+    with server.connect(timeout=READ_TIMEOUT) as sock:
+        started = time.monotonic()
+        sock.sendall(raw)
+        sock.shutdown(socket.SHUT_WR)
+        data, closed = read_until_close(sock, READ_TIMEOUT)
+        elapsed = time.monotonic() - started
+    responses, rest = parse_responses(data)
+    facts = describe(data, closed, app_calls(server) - before)
+    assert [response.status for response in responses] == [400] and not rest and closed, facts
+    assert b"stopped sending before the end of the request" in responses[0].body, facts
+    assert elapsed < 0.8, f"answered after {elapsed:.1f} s: {facts}"
+    assert app_calls(server) == before, facts
+
+
+def test_a_body_after_100_continue_cut_short_by_a_half_close_gets_400(server: Server) -> None:
+    """The same where a thread reads the body (the application asked for it, with 100 Continue)."""
+    with server.connect(timeout=READ_TIMEOUT) as sock:
+        sock.sendall(request(b"POST /upload HTTP/1.1", b"Content-Length: 10", b"Expect: 100-continue"))
+        interim = sock.recv(100)
+        sock.sendall(b"abc")
+        sock.shutdown(socket.SHUT_WR)
+        data, closed = read_until_close(sock, READ_TIMEOUT)
+    responses, rest = parse_responses(data)
+    assert interim.startswith(b"HTTP/1.1 100 "), interim
+    assert [response.status for response in responses] == [400] and not rest and closed, data
+    assert b"stopped sending before the end of the request body, after 3 bytes" in responses[0].body, data
+
+
+def test_a_complete_request_then_a_half_close_is_answered(server: Server) -> None:
+    with server.connect(timeout=READ_TIMEOUT) as sock:
+        sock.sendall(b"GET /hello HTTP/1.1\r\nHost: example.test\r\n\r\n")
+        sock.shutdown(socket.SHUT_WR)
+        data, closed = read_until_close(sock, READ_TIMEOUT)
+    responses, rest = parse_responses(data)
+    assert [response.status for response in responses] == [200] and responses[0].body == HELLO and not rest and closed, data
 
 
 # --- the defaults ---------------------------------------------------------------------------

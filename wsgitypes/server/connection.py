@@ -358,7 +358,8 @@ class Connection:
         finally:
             self.in_app_since = monotonic()
         if not data:
-            raise ClientDisconnected(f"the client closed the connection after {request.body_bytes} bytes of the body")
+            # (half-closed, it may still read the answer the application or the server gives)
+            raise BadRequest(HTTPStatus.BAD_REQUEST, f"the client stopped sending before the end of the request body, after {request.body_bytes} bytes")
         parser.feed(data)
         if parser.error is not None and not request.body and not request.complete:
             raise parser.error

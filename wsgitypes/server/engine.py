@@ -410,12 +410,17 @@ class Engine:
         except (BlockingIOError, InterruptedError):
             self._poller.watch(connection.fd, READ)
             return
-        except OSError:
-            data = b""
-        if not data:
+        except OSError:  # (reset: nobody to answer)
             self._close(connection)
             return
         parser = connection.parser
+        if not data:  # the client is done sending: a request it left unfinished is malformed, and told so
+            if parser.mid_head or connection.waiting == "body":
+                part = "head" if parser.mid_head else "body"
+                self._refuse(connection, BadRequest(HTTPStatus.BAD_REQUEST, f"the client stopped sending before the end of the request {part}"))
+            else:
+                self._close(connection)
+            return
         parser.feed(data)
         if parser.ready:
             request = parser.ready[0]
