@@ -439,6 +439,35 @@ def test_large_bodies_sent_slowly_hold_no_thread(start_server: StartServer) -> N
     assert [json.loads(answer[0].body) for answer in answers] == [uploaded(body) for body in bodies]
 
 
+def test_slow_bodies_after_100_continue_hold_at_most_half_the_threads(start_server: StartServer) -> None:
+    """The application's first read sends the 100 and its thread then waits on the body;
+    once half the threads wait on clients, the loop sends the 100 itself and reads the body."""
+    server = launch(start_server, "--threads", "2", "--min-rate", "100")
+    size, step = 40_000, 500
+    bodies = [os.urandom(size) for _ in range(4)]
+    with sockets() as slow, hellos_meanwhile(server) as latencies:
+        for _ in bodies:
+            slow.append(server.connect())
+            slow[-1].sendall(b"POST /upload HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\nExpect: 100-continue\r\n"
+                             b"Content-Length: %d\r\n\r\n" % size)
+            time.sleep(0.2)  # (the first one's application reads, and its thread waits)
+        interims = [sock.recv(len(b"HTTP/1.1 100 Continue\r\n\r\n")) for sock in slow]
+        sent = 0
+        for _ in range(12):  # 3 s at 2 KB/s each
+            for sock, body in zip(slow, bodies):
+                sock.sendall(body[sent : sent + step])
+            sent += step
+            time.sleep(0.25)
+        for sock, body in zip(slow, bodies):
+            sock.sendall(body[sent:])
+        answers = [h11_answers(read_until_close(sock, 10)[0], ["POST"]) for sock in slow]
+    worst = max(latencies)
+    figure("5 slow bodies after 100-continue", f"worst hello {worst:.2f} s ({len(latencies)} hellos) beside 4 uploads on 2 threads")
+    assert interims == [b"HTTP/1.1 100 Continue\r\n\r\n"] * len(slow)
+    assert worst < 1.0, f"hellos waited up to {worst:.1f} s behind 4 slow uploads after 100-continue on 2 threads"
+    assert [json.loads(answer[0].body) for answer in answers] == [uploaded(body) for body in bodies]
+
+
 def spooled(server: Server, directory: Path) -> list[str]:
     """The worker's open files in ``directory``: request bodies kept on disk."""
     [worker] = workers(server)

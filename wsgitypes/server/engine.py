@@ -69,14 +69,14 @@ from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from wsgitypes.server.accesslog import AccessLog, AccessSink
-from wsgitypes.server.connection import RECV_SIZE, Connection, Next, Site, Stopping
+from wsgitypes.server.connection import RECV_SIZE, ClientDisconnected, Connection, Next, Site, Stopping
 from wsgitypes.server.crew import Crew
 from wsgitypes.server.environ import ConnectionInfo
 from wsgitypes.server.poller import READ, WRITE, Engine as PollerChoice, Poller, make_poller
 from wsgitypes.server.process import AF_UNIX
 from wsgitypes.server.proxy import TrustedProxies
 from wsgitypes.server.request import BadRequest, Request
-from wsgitypes.server.response import error_response
+from wsgitypes.server.response import CONTINUE, error_response
 from wsgitypes.server.settings import Limits, Timeouts
 from wsgitypes.server.spool import BodyMemory, keep_body
 from wsgitypes.server.streams import FileWrapper
@@ -446,8 +446,16 @@ class Engine:
     def _buffers(self, request: Request, connection: Connection) -> bool:
         """Whether the loop reads the rest of this request's body itself before a thread takes it."""
         timeouts = self.site.timeouts
-        if request.expect_continue:  # the application decides whether the body is wanted (100 on its first read)
-            return False
+        if request.expect_continue:
+            if not self._threads_wait_on_clients():
+                return False  # the application decides whether the body is wanted (100 on its first read)
+            # A thread taking it would wait on this client too: agree to the body here, as
+            # PEP 3333 also allows, so clients that send slowly after 100 hold no thread.
+            request.expect_continue = False
+            try:
+                connection.send(CONTINUE)
+            except ClientDisconnected:
+                pass  # (gone: the next read finds out)
         if self.draining:  # (a thread reads it, so the request is in flight and finishes within the graceful timeout)
             return False
         if connection.waiting != "body":  # the head just completed: the body's clock starts
@@ -455,6 +463,11 @@ class Engine:
             connection.body_clock = monotonic()
         connection.deadline = connection.body_clock + timeouts.body + request.body_bytes / timeouts.min_rate
         return True
+
+    def _threads_wait_on_clients(self) -> bool:
+        """Whether half the threads (at least one) wait on clients: a body, or a response being taken."""
+        waiting = sum(1 for connection in list(self._serving.values()) if not connection.in_app_since)
+        return waiting >= max(1, self.threads // 2)
 
     def _keep_body(self, connection: Connection, request: Request) -> bool:
         """Keep what arrived of the body of the request the loop is reading (see
