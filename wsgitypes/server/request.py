@@ -107,7 +107,7 @@ class RequestParser:
     """Feed it bytes; it queues the requests they hold (see the module docstring)."""
 
     __slots__ = ("limits", "ready", "error", "ended", "_current", "_head", "_head_start", "_start_size",
-                 "_tail", "_held_cr", "_method_undecided", "_head_bytes", "_unfinished_line", "_body_left", "_chunks")
+                 "_tail", "_held_cr", "_method_undecided", "_head_bytes", "_unfinished_line", "_longest_line", "_body_left", "_chunks")
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
@@ -129,6 +129,7 @@ class RequestParser:
         self._method_undecided = False  # llhttp refused a method whose end has not arrived: 400 or 501 is not known yet
         self._head_bytes = 0  # of the head arriving, as sent
         self._unfinished_line = 0
+        self._longest_line = max(limits.max_header_line, limits.max_request_line + 32)  # (the request line's verdict is the 414)
         self._body_left = 0  # Content-Length bytes still to come
         self._chunks: ChunkedDecoder | None = None
 
@@ -170,13 +171,14 @@ class RequestParser:
         if self._head is None:
             if self._held_cr:
                 data, self._held_cr = b"\r" + data, False
-            while data[:1] == b"\n" or data[:2] == b"\r\n":  # RFC 9112 §2.2: empty lines before a request
-                data = data[2:] if data[:1] == b"\r" else data[1:]
-            if data == b"\r":  # its LF is in the next read, or it is a bare CR: the next read tells
-                self._held_cr = True
-                return b""
-            if not data:
-                return b""
+            if data[0] in _CR_OR_LF:
+                while data[:1] == b"\n" or data[:2] == b"\r\n":  # RFC 9112 §2.2: empty lines before a request
+                    data = data[2:] if data[:1] == b"\r" else data[1:]
+                if data == b"\r":  # its LF is in the next read, or it is a bare CR: the next read tells
+                    self._held_cr = True
+                    return b""
+                if not data:
+                    return b""
             self._begin_head()
         tail = self._tail
         end = (tail + data).find(b"\r\n\r\n") if tail else data.find(b"\r\n\r\n")
@@ -258,7 +260,7 @@ class RequestParser:
         carried = self._unfinished_line  # the bytes of the line the last feed left unfinished
         newline = head.rfind(b"\n")
         self._unfinished_line = carried + len(head) if newline < 0 else len(head) - newline - 1
-        longest_allowed = max(limits.max_header_line, limits.max_request_line + 32)
+        longest_allowed = self._longest_line
         if carried + len(head) > longest_allowed:  # (only then can a line be too long)
             lines = head.split(b"\n")
             if carried + len(lines[0]) > longest_allowed or max(map(len, lines)) > longest_allowed:
@@ -392,6 +394,7 @@ class RequestParser:
 
 
 _SPACE_OR_TAB = frozenset(b" \t")
+_CR_OR_LF = frozenset(b"\r\n")
 _READ_INITIALS = frozenset(b"HhCcTtEe")  # Host, Content-Length, Transfer-Encoding, Expect
 
 # uri-host [":" port] (RFC 9110 §7.2, RFC 3986 §3.2.2: an IPv6 or IPvFuture literal, or a
