@@ -546,6 +546,33 @@ def test_bodies_waiting_for_a_thread_count_in_the_memory_budget(start_server: St
     assert [json.loads(answer[0].body) for answer in answers] == [uploaded(body) for body in bodies]
 
 
+def test_bodies_beyond_the_disk_budget_are_read_by_their_thread(start_server: StartServer, tmp_path: Path) -> None:
+    """``--limit-buffer-disk`` bounds the files, so clients cannot fill the disk with bodies
+    they never finish: a body that does not fit, or is declared larger, streams to the
+    application as before, and the budget is free again once the files are handed over."""
+    server = launch(start_server, "--limit-buffer-body", "1024", "--limit-buffer-disk", "100000",
+                    wrap=lambda argv: ["env", f"TMPDIR={tmp_path}", *argv])
+    bodies = [os.urandom(80_000) for _ in range(2)] + [os.urandom(150_000)]
+    with sockets() as uploads:
+        for body in bodies:
+            uploads.append(server.connect())
+            uploads[-1].sendall(upload_head(len(body)) + body[:70_000])
+            time.sleep(0.3)
+        during = spooled(server, tmp_path)
+        for sock, body in zip(uploads, bodies):
+            sock.sendall(body[70_000:])
+        answers = [h11_answers(read_until_close(sock, 10)[0], ["POST"]) for sock in uploads]
+    assert len(during) == 1, f"70 KB in a file; the next would pass 100 KB, the last is declared larger: {during}"
+    assert [json.loads(answer[0].body) for answer in answers] == [uploaded(body) for body in bodies]
+    with server.connect() as sock:
+        sock.sendall(upload_head(len(bodies[0])) + bodies[0][:70_000])
+        time.sleep(0.3)
+        assert len(spooled(server, tmp_path)) == 1
+        sock.sendall(bodies[0][70_000:])
+        assert json.loads(h11_answers(read_until_close(sock, 10)[0], ["POST"])[0].body) == uploaded(bodies[0])
+    assert spooled(server, tmp_path) == []
+
+
 def test_no_room_for_a_body_gets_503_and_the_worker_goes_on(start_server: StartServer) -> None:
     """A real limit: the worker may not write files past 64 KiB (``ulimit -f``), as on a full disk."""
     server = launch(start_server, "--limit-buffer-body", "1024",

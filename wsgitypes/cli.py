@@ -220,6 +220,7 @@ def _serve_options(serve: _Parser) -> None:
     group.add_argument("--limit-body", type=_positive, default=limits.max_body, help="bytes in a request body (default: %(default)s)")
     group.add_argument("--limit-buffer-body", type=_positive, default=limits.buffer_body, help="bytes of one request body kept in memory; a larger body goes to a temporary file (default: %(default)s)")
     group.add_argument("--limit-buffer-memory", type=_positive, default=limits.buffer_memory, help="bytes of request bodies kept in memory per worker, in all; beyond, bodies go to temporary files (default: %(default)s)")
+    group.add_argument("--limit-buffer-disk", type=_positive, default=limits.buffer_disk, help="bytes of request bodies kept in temporary files per worker, in all; a body beyond is read by the thread serving it (default: %(default)s)")
     group.add_argument("--limit-queue", type=_positive, default=limits.max_queued, help="requests waiting for a thread per worker; 503 beyond (default: %(default)s)")
     group = serve.add_argument_group("timeouts, in seconds")
     group.add_argument("-t", "--timeout", type=_non_negative, default=timeouts.app, help="replace a worker whose event loop is stuck, or whose every thread has been in the application this long with requests waiting; 0: never (default: %(default)s)")
@@ -360,7 +361,8 @@ def _serve(arguments: argparse.Namespace, warnings: Sequence[str] = ()) -> int:
     limits = Limits(
         max_request_line=arguments.limit_request_line, max_header_line=arguments.limit_header_line,
         max_header_bytes=arguments.limit_header_bytes, max_headers=arguments.limit_headers, max_body=arguments.limit_body,
-        buffer_body=arguments.limit_buffer_body, buffer_memory=arguments.limit_buffer_memory, max_queued=arguments.limit_queue,
+        buffer_body=arguments.limit_buffer_body, buffer_memory=arguments.limit_buffer_memory,
+        buffer_disk=arguments.limit_buffer_disk, max_queued=arguments.limit_queue,
     )
     timeouts = Timeouts(
         keepalive=arguments.timeout_keepalive, header=arguments.timeout_header, body=arguments.timeout_body,

@@ -212,8 +212,9 @@ class Connection:
         self.in_app_since = 0.0
         """While a thread serves it: when the thread last began waiting on anything but this
         client (the application, mostly); 0 while it waits on the client's socket, and when idle."""
-        self.body_held = 0
-        """Bytes of the body the event loop is reading that it keeps in memory (see :mod:`~wsgitypes.server.spool`)."""
+        self.body_held: tuple[int, int] = (0, 0)
+        """Bytes of the body the event loop is reading that it keeps in memory and in a file
+        (see :mod:`~wsgitypes.server.spool`)."""
 
     # --- sending (serving threads; the loop flushes with flush_some) -----------------
 

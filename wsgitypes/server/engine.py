@@ -78,7 +78,7 @@ from wsgitypes.server.proxy import TrustedProxies
 from wsgitypes.server.request import BadRequest, Request
 from wsgitypes.server.response import CONTINUE, error_response
 from wsgitypes.server.settings import Limits, Timeouts
-from wsgitypes.server.spool import BodyMemory, keep_body
+from wsgitypes.server.spool import BodyBudget, keep_body
 from wsgitypes.server.streams import FileWrapper
 from wsgitypes.server.transport import open_transport
 from wsgitypes.types import ErrorStream, WSGIApplication
@@ -146,7 +146,7 @@ class Engine:
         self._infos: dict[int, ConnectionInfo] = {}
         self._crew: Crew[Connection] = Crew(threads, self._poller.hand_to)
         self._serving: dict[int, Connection] = {}  # by thread ident: the connections being served
-        self._body_memory = BodyMemory(limits.buffer_memory)
+        self._body_budget = BodyBudget(limits)
         self._events: deque[tuple[int, int]] = deque()  # what the last poll reported, not handled yet
         self._loop_threads = 0  # started so far (their names' numbers)
         self._standby_missing_since = 0.0  # when a standby could not be started; 0 while there is one
@@ -429,9 +429,10 @@ class Engine:
                 parser.ready.pop()
                 self._refuse(connection, parser.error)
                 return
-            if request.body_bytes and not self._keep_body(connection, request):
+            kept = self._keep_body(connection, request) if request.body_bytes else True
+            if kept is None:
                 return  # no room for it: refused
-            if not request.complete and parser.error is None and self._buffers(request, connection):
+            if not request.complete and parser.error is None and kept and self._buffers(request, connection):
                 self._poller.watch(connection.fd, READ)
             else:
                 self._dispatch(connection)
@@ -469,24 +470,32 @@ class Engine:
         waiting = sum(1 for connection in list(self._serving.values()) if not connection.in_app_since)
         return waiting >= max(1, self.threads // 2)
 
-    def _keep_body(self, connection: Connection, request: Request) -> bool:
+    def _keep_body(self, connection: Connection, request: Request) -> bool | None:
         """Keep what arrived of the body of the request the loop is reading (see
-        :mod:`~wsgitypes.server.spool`); False when there is no room for it, and it was refused."""
+        :mod:`~wsgitypes.server.spool`): True if kept, False if a thread is to read the
+        rest, None when there is no room for it, and it was refused."""
         try:
-            connection.body_held = keep_body(request, connection.body_held, self.site.limits, self._body_memory)
+            kept = keep_body(request, connection.body_held, self.site.limits, self._body_budget)
         except OSError as error:
             log.error("%s: no room for a request body: %s", connection.peer, error)
             self._forget_bodies(connection)
             connection.parser.ready.clear()
             self._refuse(connection, BadRequest(HTTPStatus.SERVICE_UNAVAILABLE, "the server has no room for the request body"))
+            return None
+        if kept is None:
             return False
+        connection.body_held = kept
         return True
+
+    def _release_body(self, connection: Connection) -> None:
+        """The loop no longer holds ``connection``'s body: out of its budget."""
+        if connection.body_held != (0, 0):
+            self._body_budget.give_back(*connection.body_held)
+            connection.body_held = (0, 0)
 
     def _forget_bodies(self, connection: Connection) -> None:
         """Give back the memory and files the loop holds for ``connection``'s request bodies."""
-        if connection.body_held:
-            self._body_memory.give_back(connection.body_held)
-            connection.body_held = 0
+        self._release_body(connection)
         for request in connection.parser.ready:
             if request.spool is not None:
                 try:
@@ -643,9 +652,7 @@ class Engine:
     def _serve(self, connection: Connection, now: float) -> Next:
         """Serve ``connection``'s ready requests on this thread; what its next step is."""
         me = threading.get_ident()
-        if connection.body_held:  # the application has the body now (a queued one still counted)
-            self._body_memory.give_back(connection.body_held)
-            connection.body_held = 0
+        self._release_body(connection)  # the application has the body now (a queued one still counted)
         connection.in_app_since = now
         self._serving[me] = connection
         try:

@@ -35,6 +35,9 @@ class Limits:
     buffer_memory: int = 64 << 20
     """Bytes of request bodies one process keeps in memory, in all, before the
     application has them; beyond, the bodies arriving go to temporary files."""
+    buffer_disk: int = 1 << 30
+    """Bytes of request bodies one process keeps in temporary files, in all, before the
+    application has them; a body that does not fit is read by the thread serving it."""
     max_queued: int = 256
     """Requests waiting for a free thread in one process; beyond, a 503 with Retry-After."""
 

@@ -7,6 +7,12 @@ body is at most ``Limits.buffer_body`` and the process holds at most
 ``Limits.buffer_memory`` of such bytes in all; past either, the body goes to an
 anonymous temporary file, which the operating system deletes however the process ends.
 The loop writes that file itself: a write waits only for the page cache, not the disk.
+
+The files hold at most ``Limits.buffer_disk`` in all, so that clients cannot fill the
+disk with bodies they never finish: a body that does not fit (or is declared larger)
+is handed to the application as it arrives, read by the thread serving it, as a body
+sent after ``Expect: 100-continue`` is.  The budgets count what the loop holds until
+a thread takes the request (a body waiting in the queue still counts).
 """
 
 from __future__ import annotations
@@ -16,51 +22,67 @@ import threading
 from wsgitypes.server.request import Request
 from wsgitypes.server.settings import Limits
 
-__all__ = ["BodyMemory", "keep_body"]
+__all__ = ["BodyBudget", "keep_body"]
 
 
-class BodyMemory:
-    """The bytes of request bodies one process keeps in memory for the loop (thread-safe:
-    the loop takes, and whichever thread hands a request to the application gives back)."""
+class BodyBudget:
+    """The bytes of request bodies one process keeps for the loop, in memory and in files,
+    each within its limit (thread-safe: the loop takes, and whichever thread hands a
+    request to the application gives back)."""
 
-    __slots__ = ("limit", "held", "_lock")
+    __slots__ = ("memory_limit", "disk_limit", "memory", "disk", "_lock")
 
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.held = 0
+    def __init__(self, limits: Limits) -> None:
+        self.memory_limit = limits.buffer_memory
+        self.disk_limit = limits.buffer_disk
+        self.memory = 0
+        self.disk = 0
         self._lock = threading.Lock()
 
-    def take(self, count: int) -> bool:
-        """Hold ``count`` more bytes, if they fit."""
+    def take(self, memory: int, disk: int) -> bool:
+        """Hold ``memory`` and ``disk`` more bytes (either may be negative), if both fit."""
         with self._lock:
-            if self.held + count > self.limit:
+            if (memory > 0 and self.memory + memory > self.memory_limit) or (disk > 0 and self.disk + disk > self.disk_limit):
                 return False
-            self.held += count
+            self.memory += memory
+            self.disk += disk
             return True
 
-    def give_back(self, count: int) -> None:
+    def give_back(self, memory: int, disk: int) -> None:
         with self._lock:
-            self.held -= count
+            self.memory -= memory
+            self.disk -= disk
 
 
-def keep_body(request: Request, held: int, limits: Limits, memory: BodyMemory) -> int:
-    """Keep what has arrived of ``request``'s body, of which ``held`` bytes are in memory
-    and counted in ``memory``; return how many are now.
+def keep_body(request: Request, held: tuple[int, int], limits: Limits, budget: BodyBudget) -> tuple[int, int] | None:
+    """Keep what has arrived of ``request``'s body, of which ``held`` bytes (in memory,
+    in its file) are counted in ``budget``; return how many are now, or None when the
+    files may not take it (the application then gets the rest as it arrives).
 
     A body that outgrows memory moves to ``request.spool``, where every later piece goes
     too, so the file always holds the body's first bytes.  Raises ``OSError`` when the
     file cannot be made or written (no space, no descriptors).
     """
-    if request.spool is None:
-        in_memory = request.body_bytes  # (nothing of it has been read yet)
-        if in_memory <= limits.buffer_body and (in_memory == held or memory.take(in_memory - held)):
-            return in_memory
-        import tempfile  # only once a body outgrows memory: it and what it imports cost every process 0.8 MiB
+    in_memory, on_disk = held
+    arrived = sum(map(len, request.body))  # what is not in the file (nothing has been read yet)
+    first = request.spool is None
+    if first:
+        if arrived <= limits.buffer_body and budget.take(arrived - in_memory, 0):
+            return arrived, 0
+        if (request.content_length or 0) > limits.buffer_disk or not budget.take(-in_memory, arrived):
+            return None
+    elif not budget.take(0, arrived):
+        return None
+    try:
+        if request.spool is None:
+            import tempfile  # only once a body outgrows memory: it and what it imports cost every process 0.8 MiB
 
-        request.spool = tempfile.TemporaryFile()
-        memory.give_back(held)
-    request.spool.writelines(request.body)
-    request.body.clear()
-    if request.complete:
-        request.spool.seek(0)  # (which writes out what the file object buffered)
-    return 0
+            request.spool = tempfile.TemporaryFile()
+        request.spool.writelines(request.body)
+        request.body.clear()
+        if request.complete:
+            request.spool.seek(0)  # (which writes out what the file object buffered)
+    except OSError:
+        budget.give_back(-in_memory if first else 0, arrived)  # (what the caller counts stays as it was)
+        raise
+    return 0, on_disk + arrived
