@@ -194,6 +194,20 @@ def sockets() -> Iterator[list[socket.socket]]:
             sock.close()
 
 
+def recv_available_within(sock: socket.socket, seconds: float) -> bytes:
+    """What arrives on ``sock`` until it is quiet for a moment (at most ``seconds`` in all)."""
+    data, deadline = b"", time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([sock], [], [], 0.3 if data else deadline - time.monotonic())
+        if not ready:
+            break
+        piece = sock.recv(1 << 20)
+        if not piece:
+            break
+        data += piece
+    return data
+
+
 def recv_available(sock: socket.socket, size: int) -> bytes:
     """What ``sock`` has to give now, up to ``size`` bytes (b"" if nothing or closed)."""
     try:
@@ -571,6 +585,75 @@ def test_bodies_beyond_the_disk_budget_are_read_by_their_thread(start_server: St
         sock.sendall(bodies[0][70_000:])
         assert json.loads(h11_answers(read_until_close(sock, 10)[0], ["POST"])[0].body) == uploaded(bodies[0])
     assert spooled(server, tmp_path) == []
+
+
+def test_a_body_sent_at_once_after_100_continue_arrives_whole(start_server: StartServer) -> None:
+    """A client may send the body without waiting for the 100: what the loop put in a file
+    before a thread took the request is read first (it was skipped: the file was not rewound)."""
+    server = launch(start_server, "--limit-buffer-body", "1024")
+    body = os.urandom(10_240)
+    with server.connect() as sock:
+        sock.sendall(b"POST /upload HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\nExpect: 100-continue\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(body) + body[:5000])
+        time.sleep(0.3)
+        sock.sendall(body[5000:])
+        data = read_until_close(sock, 10)[0]
+    answers = h11_answers(data.split(b"\r\n\r\n", 1)[1] if data.startswith(b"HTTP/1.1 100 ") else data, ["POST"])
+    assert json.loads(answers[0].body) == uploaded(body)
+
+
+def test_a_stop_lets_an_upload_the_loop_is_reading_finish(start_server: StartServer) -> None:
+    """On a keep-alive connection, a body half sent when SIGTERM comes is in flight, not idle."""
+    server = launch(start_server, "--limit-buffer-body", "1024")
+    body = os.urandom(100_000)
+    with server.connect() as sock:
+        sock.sendall(HELLO_REQUEST.replace(b"Connection: close\r\n", b""))
+        assert h11_answers(recv_available_within(sock, 5), ["GET"], closed=False)[0].body == HELLO
+        sock.sendall(b"POST /upload HTTP/1.1\r\nHost: example.test\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:50_000])
+        time.sleep(0.3)
+        server.process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        sock.sendall(body[50_000:])
+        answers = h11_answers(read_until_close(sock, 10)[0], ["POST"])
+    assert answers and json.loads(answers[0].body) == uploaded(body), answers
+
+
+def test_a_huge_read_size_on_a_body_in_a_file_reads_the_body(start_server: StartServer) -> None:
+    """``read(2**40)`` gets the body, as from memory; the file is not asked for a terabyte."""
+    server = launch(start_server, "--limit-buffer-body", "1024")
+    body = os.urandom(5000)
+    raw = b"POST /echo?mode=chunks&size=%d HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % (1 << 40, len(body))
+    assert answer(server, raw + body, "POST").body == body
+
+
+def test_a_body_in_many_small_pieces_goes_to_a_file_early(start_server: StartServer, tmp_path: Path) -> None:
+    """Memory is counted with what each piece costs, not only its bytes: 100,000 one-byte
+    chunks (100 KB) would take some 7 MB kept as pieces."""
+    server = launch(start_server, wrap=lambda argv: ["env", f"TMPDIR={tmp_path}", *argv])
+    with server.connect() as sock:
+        sock.sendall(b"POST /upload HTTP/1.1\r\nHost: example.test\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1\r\nx\r\n" * 100_000)
+        time.sleep(1.0)
+        during = spooled(server, tmp_path)
+        sock.sendall(b"0\r\n\r\n")
+        answers = h11_answers(recv_available_within(sock, 10), ["POST"], closed=False)
+    assert len(during) == 1, during
+    assert json.loads(answers[0].body) == uploaded(b"x" * 100_000)
+
+
+def test_a_slow_body_pipelined_behind_a_quick_request_holds_no_thread(start_server: StartServer) -> None:
+    """The thread that served the GET leaves the POST behind it to the loop, which reads its body."""
+    server = launch(start_server, "--threads", "2")
+    with sockets() as slow, hellos_meanwhile(server) as latencies:
+        for _ in range(3):
+            slow.append(server.connect())
+            slow[-1].sendall(HELLO_REQUEST.replace(b"Connection: close\r\n", b"") + upload_head(1000) + b"x" * 10)
+        time.sleep(2.0)
+        for sock in slow:
+            sock.sendall(b"x" * 990)
+        answers = [h11_answers(read_until_close(sock, 10)[0], ["GET", "POST"]) for sock in slow]
+    worst = max(latencies)
+    assert worst < 1.0, f"hellos waited up to {worst:.1f} s behind 3 stalled bodies pipelined behind GETs on 2 threads"
+    assert all(json.loads(pair[1].body) == uploaded(b"x" * 1000) for pair in answers), answers
 
 
 def test_no_room_for_a_body_gets_503_and_the_worker_goes_on(start_server: StartServer) -> None:

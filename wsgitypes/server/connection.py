@@ -385,6 +385,8 @@ class Connection:
                 if served == TURN_REQUESTS:
                     self.flush_started, self.flushed = monotonic(), 0
                     return "flush"
+                if served and not parser.ready[0].complete:
+                    break  # its body is still to come: the engine has the event loop read it, mostly (not this thread)
                 request = parser.ready.pop(0)
                 served += 1
                 try:

@@ -321,7 +321,7 @@ class Engine:
         busy = 0
         fresh_spared = monotonic() < spare_fresh_until
         for connection in list(self._connections.values()):
-            if connection.busy:
+            if connection.busy or connection.waiting == "body":  # (a request whose body the loop is reading is in flight)
                 busy += 1
             elif fresh_spared and not connection.requests_served and not connection.outbox:
                 busy += 1
@@ -429,13 +429,7 @@ class Engine:
                 parser.ready.pop()
                 self._refuse(connection, parser.error)
                 return
-            kept = self._keep_body(connection, request) if request.body_bytes else True
-            if kept is None:
-                return  # no room for it: refused
-            if not request.complete and parser.error is None and kept and self._buffers(request, connection):
-                self._poller.watch(connection.fd, READ)
-            else:
-                self._dispatch(connection)
+            self._take_body(connection, request)
         elif parser.error is not None:
             self._refuse(connection, parser.error)
         else:
@@ -470,12 +464,25 @@ class Engine:
         waiting = sum(1 for connection in list(self._serving.values()) if not connection.in_app_since)
         return waiting >= max(1, self.threads // 2)
 
-    def _keep_body(self, connection: Connection, request: Request) -> bool | None:
+    def _take_body(self, connection: Connection, request: Request) -> None:
+        """The next request has its head (any thread): read the rest of its body in the
+        loop, or have a thread serve it now."""
+        reads_more = not request.complete and connection.parser.error is None and self._buffers(request, connection)
+        kept = self._keep_body(connection, request, last=not reads_more) if request.body_bytes else True
+        if kept is None:
+            return  # no room for it: refused
+        if reads_more and kept:
+            connection.busy = False  # (the loop's from here on)
+            self._poller.watch(connection.fd, READ)
+        else:
+            self._dispatch(connection)
+
+    def _keep_body(self, connection: Connection, request: Request, last: bool) -> bool | None:
         """Keep what arrived of the body of the request the loop is reading (see
         :mod:`~wsgitypes.server.spool`): True if kept, False if a thread is to read the
         rest, None when there is no room for it, and it was refused."""
         try:
-            kept = keep_body(request, connection.body_held, self.site.limits, self._body_budget)
+            kept = keep_body(request, connection.body_held, self.site.limits, self._body_budget, last)
         except OSError as error:
             log.error("%s: no room for a request body: %s", connection.peer, error)
             self._forget_bodies(connection)
@@ -583,7 +590,7 @@ class Engine:
             self._poller.watch(connection.fd, WRITE)
             return
         if connection.parser.ready:  # pipelined requests, left to be served once the response before them was flushed
-            self._dispatch(connection)
+            self._take_body(connection, connection.parser.ready[0])
             return
         if connection.parser.error is not None:  # and what followed them is broken
             self._refuse(connection, connection.parser.error)

@@ -54,24 +54,32 @@ class BodyBudget:
             self.disk -= disk
 
 
-def keep_body(request: Request, held: tuple[int, int], limits: Limits, budget: BodyBudget) -> tuple[int, int] | None:
+_PIECE_COST = 64  # bytes of memory a piece of a body takes beyond its own (the bytes object, its deque slot)
+
+
+def keep_body(request: Request, held: tuple[int, int], limits: Limits, budget: BodyBudget, last: bool) -> tuple[int, int] | None:
     """Keep what has arrived of ``request``'s body, of which ``held`` bytes (in memory,
     in its file) are counted in ``budget``; return how many are now, or None when the
     files may not take it (the application then gets the rest as it arrives).
 
     A body that outgrows memory moves to ``request.spool``, where every later piece goes
-    too, so the file always holds the body's first bytes.  Raises ``OSError`` when the
-    file cannot be made or written (no space, no descriptors).
+    too, so the file always holds the body's first bytes.  ``last``: the loop reads no
+    more of it, so the file is made ready to be read from its start (as it also is when
+    None is returned).  Raises ``OSError`` when the file cannot be made or written (no
+    space, no descriptors).
     """
     in_memory, on_disk = held
-    arrived = sum(map(len, request.body))  # what is not in the file (nothing has been read yet)
+    arrived = request.body_bytes - on_disk  # what is not in the file (nothing has been read yet)
     first = request.spool is None
     if first:
-        if arrived <= limits.buffer_body and budget.take(arrived - in_memory, 0):
-            return arrived, 0
+        # A client sending many small pieces (one-byte chunks, say) costs far more memory than bytes.
+        cost = arrived + _PIECE_COST * len(request.body)
+        if cost <= limits.buffer_body and budget.take(cost - in_memory, 0):
+            return cost, 0
         if (request.content_length or 0) > limits.buffer_disk or not budget.take(-in_memory, arrived):
             return None
     elif not budget.take(0, arrived):
+        _rewind(request)
         return None
     try:
         if request.spool is None:
@@ -80,9 +88,14 @@ def keep_body(request: Request, held: tuple[int, int], limits: Limits, budget: B
             request.spool = tempfile.TemporaryFile()
         request.spool.writelines(request.body)
         request.body.clear()
-        if request.complete:
-            request.spool.seek(0)  # (which writes out what the file object buffered)
+        if last or request.complete:
+            _rewind(request)
     except OSError:
         budget.give_back(-in_memory if first else 0, arrived)  # (what the caller counts stays as it was)
         raise
     return 0, on_disk + arrived
+
+
+def _rewind(request: Request) -> None:
+    assert request.spool is not None
+    request.spool.seek(0)  # (which also writes out what the file object buffered)

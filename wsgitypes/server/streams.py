@@ -43,7 +43,8 @@ class RequestBody:
         """The next piece of the body, or b"" at its end."""
         request = self._request
         if request.spool is not None:  # the body's first bytes, put there by the event loop
-            if piece := request.spool.read(wanted or _SPOOL_READ):
+            # (a size is bounded by the body's, as a read from the socket is: a huge one is not allocated)
+            if piece := request.spool.read(-1 if wanted < 0 else min(wanted, request.body_bytes) or _SPOOL_READ):
                 return piece
             request.spool.close()
             request.spool = None
