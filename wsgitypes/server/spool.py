@@ -72,9 +72,10 @@ def keep_body(request: Request, held: tuple[int, int], limits: Limits, budget: B
     arrived = request.body_bytes - on_disk  # what is not in the file (nothing has been read yet)
     first = request.spool is None
     if first:
-        # A client sending many small pieces (one-byte chunks, say) costs far more memory than bytes.
+        # Many small pieces (one-byte chunks, say) cost far more memory than their bytes:
+        # they may take up to twice the limit before the body goes to a file.
         cost = arrived + _PIECE_COST * len(request.body)
-        if cost <= limits.buffer_body and budget.take(cost - in_memory, 0):
+        if arrived <= limits.buffer_body and cost <= 2 * limits.buffer_body and budget.take(cost - in_memory, 0):
             return cost, 0
         if (request.content_length or 0) > limits.buffer_disk or not budget.take(-in_memory, arrived):
             return None
