@@ -5,8 +5,9 @@ a temporary file when large: :mod:`~wsgitypes.server.spool`), writes error answe
 flushes what slow readers have not taken yet, so idle keep-alive connections, clients
 that send their request a byte at a time, clients that send a body slowly and clients
 that read slowly cost a descriptor and the bytes they sent or are sent, and no thread.
-(A body sent after ``Expect: 100-continue`` is read by the thread serving it: the
-application first agrees to it, with its first read, which sends the 100.)  The loop
+(A body sent after ``Expect: 100-continue`` is read by the thread serving it, since the
+application first agrees to it with its first read, which sends the 100, unless half
+the threads wait on clients already; so is one the files' budget cannot take.)  The loop
 never waits on one client: every send it makes is non-blocking.
 
 A ready request whose body has arrived is served by the loop's own thread, while
@@ -402,8 +403,9 @@ class Engine:
             return
         transport = connection.transport
         size = RECV_SIZE
-        if connection.waiting == "body" and (length := connection.parser.ready[0].content_length):
-            # the rest of a body, at most a megabyte at once: one call and one copy where it has arrived
+        if connection.waiting == "body" and self.tls is None and (length := connection.parser.ready[0].content_length):
+            # the rest of a body, at most a megabyte at once: one call and one copy where it has
+            # arrived (not under TLS, where a call returns one record, 16 KiB at most)
             size = max(RECV_SIZE, min(length - connection.parser.ready[0].body_bytes, _BODY_RECV))
         try:
             data = transport.recv_nowait(size)  # (a TLS record is at most 16 KiB: nothing is left decrypted)
