@@ -151,11 +151,13 @@ def suites() -> Suites:
         _step([sys.executable, "-m", "pip", "download", *quiet, "--no-deps", "--no-binary", ":all:", "--dest", str(downloads), *pins_given])
         _step([sys.executable, "-m", "venv", str(venv)])
         _step([str(python), "-m", "pip", "install", *quiet, *TEST_DEPENDENCIES, *sorted(map(str, downloads.glob("*.tar.gz")))])
-        site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], 60).stdout.strip())
-        (site / "wsgitypes_checkout.pth").write_text(f"{REPO_ROOT}\n", encoding="utf-8")
-        (site / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
-        (site / "suite_outcomes.py").write_text(OUTCOMES_PLUGIN, encoding="utf-8")
         ready.write_text(" ".join(f"{name}=={version}" for name, version in SDISTS.items()) + "\n", encoding="utf-8")
+    # Written on every run: the cached environment outlives the checkout that built it (a
+    # fresh clone elsewhere would find a .pth naming a removed folder, and no wsgitypes).
+    site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], 60).stdout.strip())
+    (site / "wsgitypes_checkout.pth").write_text(f"{REPO_ROOT}\n", encoding="utf-8")
+    (site / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+    (site / "suite_outcomes.py").write_text(OUTCOMES_PLUGIN, encoding="utf-8")
     sources: dict[str, Path] = {}
     for name, version in SDISTS.items():
         source = home / f"{name}-{version}"
