@@ -427,26 +427,36 @@ def uploaded(body: bytes) -> dict[str, object]:
     return {"size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
 
 
+def trickle(uploads: list[socket.socket], bodies: list[bytes]) -> list[list[Answer]]:
+    """Send each body on its socket at 2 KB/s for 3 s, then the rest at once; the answers."""
+    sent, step = 0, 500
+    for _ in range(12):
+        for sock, body in zip(uploads, bodies):
+            sock.sendall(body[sent : sent + step])
+        sent += step
+        time.sleep(0.25)
+    for sock, body in zip(uploads, bodies):
+        sock.sendall(body[sent:])
+    return [h11_answers(read_until_close(sock, 10)[0], ["POST"]) for sock in uploads]
+
+
+def with_tmpdir(directory: Path) -> Callable[[list[str]], list[str]]:
+    """A ``wrap`` for :func:`launch`: the server's temporary files go to ``directory``."""
+    return lambda argv: ["env", f"TMPDIR={directory}", *argv]
+
+
 def test_large_bodies_sent_slowly_hold_no_thread(start_server: StartServer) -> None:
     """More uploaders than threads, each above ``--min-rate`` and larger than memory
     takes (``--limit-buffer-body``): the loop keeps their bodies in files meanwhile,
     where a thread each used to wait on them and the hellos waited behind."""
     server = launch(start_server, "--threads", "2", "--limit-buffer-body", "4096", "--min-rate", "100")
-    size, step = 40_000, 500
+    size = 40_000
     bodies = [os.urandom(size) for _ in range(4)]
     with sockets() as slow, hellos_meanwhile(server) as latencies:
         for _ in bodies:
             slow.append(server.connect())
             slow[-1].sendall(upload_head(size))
-        sent = 0
-        for _ in range(12):  # 3 s at 2 KB/s each
-            for sock, body in zip(slow, bodies):
-                sock.sendall(body[sent : sent + step])
-            sent += step
-            time.sleep(0.25)
-        for sock, body in zip(slow, bodies):
-            sock.sendall(body[sent:])
-        answers = [h11_answers(read_until_close(sock, 10)[0], ["POST"]) for sock in slow]
+        answers = trickle(slow, bodies)
     worst = max(latencies)
     figure("5 slow large bodies", f"worst hello {worst:.2f} s ({len(latencies)} hellos) beside 4 uploads on 2 threads")
     assert worst < 1.0, f"hellos waited up to {worst:.1f} s behind 4 slow uploads on 2 threads"
@@ -457,7 +467,7 @@ def test_slow_bodies_after_100_continue_hold_at_most_half_the_threads(start_serv
     """The application's first read sends the 100 and its thread then waits on the body;
     once half the threads wait on clients, the loop sends the 100 itself and reads the body."""
     server = launch(start_server, "--threads", "2", "--min-rate", "100")
-    size, step = 40_000, 500
+    size = 40_000
     bodies = [os.urandom(size) for _ in range(4)]
     with sockets() as slow, hellos_meanwhile(server) as latencies:
         for _ in bodies:
@@ -466,15 +476,7 @@ def test_slow_bodies_after_100_continue_hold_at_most_half_the_threads(start_serv
                              b"Content-Length: %d\r\n\r\n" % size)
             time.sleep(0.2)  # (the first one's application reads, and its thread waits)
         interims = [sock.recv(len(b"HTTP/1.1 100 Continue\r\n\r\n")) for sock in slow]
-        sent = 0
-        for _ in range(12):  # 3 s at 2 KB/s each
-            for sock, body in zip(slow, bodies):
-                sock.sendall(body[sent : sent + step])
-            sent += step
-            time.sleep(0.25)
-        for sock, body in zip(slow, bodies):
-            sock.sendall(body[sent:])
-        answers = [h11_answers(read_until_close(sock, 10)[0], ["POST"]) for sock in slow]
+        answers = trickle(slow, bodies)
     worst = max(latencies)
     figure("5 slow bodies after 100-continue", f"worst hello {worst:.2f} s ({len(latencies)} hellos) beside 4 uploads on 2 threads")
     assert interims == [b"HTTP/1.1 100 Continue\r\n\r\n"] * len(slow)
@@ -498,7 +500,7 @@ def spooled(server: Server, directory: Path) -> list[str]:
 def test_a_body_that_outgrows_memory_waits_in_a_file_nobody_else_sees(start_server: StartServer, tmp_path: Path, framing: str) -> None:
     """The file is unlinked from the start, read back byte for byte (lines across its end
     too) and closed once the response is sent."""
-    server = launch(start_server, "--limit-buffer-body", "1024", wrap=lambda argv: ["env", f"TMPDIR={tmp_path}", *argv])
+    server = launch(start_server, "--limit-buffer-body", "1024", wrap=with_tmpdir(tmp_path))
     body = b"".join(b"line %d of a body kept on disk\n" % n for n in range(8000))
     if framing == "chunked":
         head = b"POST /echo?mode=lines HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -520,7 +522,7 @@ def test_a_body_that_outgrows_memory_waits_in_a_file_nobody_else_sees(start_serv
 
 def test_bodies_beyond_the_memory_budget_go_to_files(start_server: StartServer, tmp_path: Path) -> None:
     """``--limit-buffer-memory`` bounds what all the bodies being read hold in memory together."""
-    server = launch(start_server, "--limit-buffer-memory", "100000", wrap=lambda argv: ["env", f"TMPDIR={tmp_path}", *argv])
+    server = launch(start_server, "--limit-buffer-memory", "100000", wrap=with_tmpdir(tmp_path))
     bodies = [os.urandom(80_000) for _ in range(3)]
     with sockets() as uploads:
         for body in bodies:
@@ -544,7 +546,7 @@ def test_bodies_beyond_the_memory_budget_go_to_files(start_server: StartServer, 
 
 def test_bodies_waiting_for_a_thread_count_in_the_memory_budget(start_server: StartServer, tmp_path: Path) -> None:
     """A body that has arrived but waits in the queue is still in memory: the next one goes to a file."""
-    server = launch(start_server, "--threads", "1", "--limit-buffer-memory", "100000", wrap=lambda argv: ["env", f"TMPDIR={tmp_path}", *argv])
+    server = launch(start_server, "--threads", "1", "--limit-buffer-memory", "100000", wrap=with_tmpdir(tmp_path))
     bodies = [os.urandom(70_000) for _ in range(2)]
     with sockets() as held:
         held.append(server.connect())
@@ -565,7 +567,7 @@ def test_bodies_beyond_the_disk_budget_are_read_by_their_thread(start_server: St
     they never finish: a body that does not fit, or is declared larger, streams to the
     application as before, and the budget is free again once the files are handed over."""
     server = launch(start_server, "--limit-buffer-body", "1024", "--limit-buffer-disk", "100000",
-                    wrap=lambda argv: ["env", f"TMPDIR={tmp_path}", *argv])
+                    wrap=with_tmpdir(tmp_path))
     bodies = [os.urandom(80_000) for _ in range(2)] + [os.urandom(150_000)]
     with sockets() as uploads:
         for body in bodies:
@@ -629,7 +631,7 @@ def test_a_huge_read_size_on_a_body_in_a_file_reads_the_body(start_server: Start
 def test_a_body_in_many_small_pieces_goes_to_a_file_early(start_server: StartServer, tmp_path: Path) -> None:
     """Memory is counted with what each piece costs, not only its bytes: 100,000 one-byte
     chunks (100 KB) would take some 7 MB kept as pieces."""
-    server = launch(start_server, wrap=lambda argv: ["env", f"TMPDIR={tmp_path}", *argv])
+    server = launch(start_server, wrap=with_tmpdir(tmp_path))
     with server.connect() as sock:
         sock.sendall(b"POST /upload HTTP/1.1\r\nHost: example.test\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1\r\nx\r\n" * 100_000)
         time.sleep(1.0)

@@ -52,6 +52,7 @@ from wsgitypes.server.environ import ConnectionInfo, make_environ
 from wsgitypes.server.request import BadRequest, Request, RequestParser
 from wsgitypes.server.response import CONTINUE, ResponseWriter, error_response
 from wsgitypes.server.settings import Limits, Timeouts
+from wsgitypes.server.spool import discard_spool
 from wsgitypes.server.proxy import FORWARDING_KEYS, TrustedProxies, apply_forwarding
 from wsgitypes.server.streams import FileWrapper, RequestBody
 from wsgitypes.server.transport import Transport
@@ -392,8 +393,7 @@ class Connection:
                 try:
                     reusable = self.serve(request)
                 finally:
-                    if request.spool is not None:
-                        request.spool.close()
+                    discard_spool(request)
                 if not reusable or self.close_after_flush:
                     self.close_after_flush = True
                     break

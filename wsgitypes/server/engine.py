@@ -79,7 +79,7 @@ from wsgitypes.server.proxy import TrustedProxies
 from wsgitypes.server.request import BadRequest, Request
 from wsgitypes.server.response import CONTINUE, error_response
 from wsgitypes.server.settings import Limits, Timeouts
-from wsgitypes.server.spool import BodyBudget, keep_body
+from wsgitypes.server.spool import BodyBudget, discard_spool, keep_body
 from wsgitypes.server.streams import FileWrapper
 from wsgitypes.server.transport import open_transport
 from wsgitypes.types import ErrorStream, WSGIApplication
@@ -441,7 +441,8 @@ class Engine:
             self._poller.watch(connection.fd, READ)
 
     def _buffers(self, request: Request, connection: Connection) -> bool:
-        """Whether the loop reads the rest of this request's body itself before a thread takes it."""
+        """Whether the loop reads the rest of this request's body itself before a thread takes it
+        (after ``Expect: 100-continue``, only when threads wait on clients: it then sends the 100)."""
         timeouts = self.site.timeouts
         if request.expect_continue:
             if not self._threads_wait_on_clients():
@@ -506,12 +507,7 @@ class Engine:
         """Give back the memory and files the loop holds for ``connection``'s request bodies."""
         self._release_body(connection)
         for request in connection.parser.ready:
-            if request.spool is not None:
-                try:
-                    request.spool.close()
-                except OSError:
-                    pass  # (what it could not write is not wanted any more)
-                request.spool = None
+            discard_spool(request)
 
     def _handshake(self, connection: Connection) -> None:
         """One step of a TLS handshake, in the loop; a failed one just closes."""

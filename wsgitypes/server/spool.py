@@ -22,7 +22,7 @@ import threading
 from wsgitypes.server.request import Request
 from wsgitypes.server.settings import Limits
 
-__all__ = ["BodyBudget", "keep_body"]
+__all__ = ["BodyBudget", "discard_spool", "keep_body"]
 
 
 class BodyBudget:
@@ -100,3 +100,13 @@ def keep_body(request: Request, held: tuple[int, int], limits: Limits, budget: B
 def _rewind(request: Request) -> None:
     assert request.spool is not None
     request.spool.seek(0)  # (which also writes out what the file object buffered)
+
+
+def discard_spool(request: Request) -> None:
+    """Close ``request``'s file, if it has one (it is deleted with it)."""
+    if request.spool is not None:
+        try:
+            request.spool.close()
+        except OSError:
+            pass  # (what a failed write left unflushed is not wanted any more)
+        request.spool = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from wsgitypes.server.request import Request
+from wsgitypes.server.spool import discard_spool
 from wsgitypes.types import ReadableFile
 
 __all__ = ["FileWrapper", "RequestBody"]
@@ -46,8 +47,7 @@ class RequestBody:
             # (a size is bounded by the body's, as a read from the socket is: a huge one is not allocated)
             if piece := request.spool.read(-1 if wanted < 0 else min(wanted, request.body_bytes) or _SPOOL_READ):
                 return piece
-            request.spool.close()
-            request.spool = None
+            discard_spool(request)
         while not request.body:
             if request.complete:
                 return b""
