@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 __all__ = [
     "ConfigError", "Layered", "Repeated", "Setting", "from_environ", "from_table", "given", "layer", "read_table", "settings", "to_toml",
@@ -41,8 +40,7 @@ class ConfigError(Exception):
     """A setting that cannot be used; the message is one line naming where it came from."""
 
 
-@dataclass(frozen=True, slots=True)
-class Setting:
+class Setting(NamedTuple):
     """One option of the parser, with its TOML key and environment variable."""
 
     action: argparse.Action
@@ -227,8 +225,7 @@ def from_environ(environ: Mapping[str, str], prefix: str, known: Mapping[str, Se
     return values, warnings
 
 
-@dataclass(frozen=True, slots=True)
-class Layered:
+class Layered(NamedTuple):
     """The settings as used, and where each one that is not a default came from."""
 
     values: dict[str, object]

@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from wsgitypes.environ import WELL_KNOWN_KEYS
 
@@ -71,8 +70,7 @@ Level = Literal["MUST", "SHOULD", "POLICY"]
 Check = Callable[[str], "str | None"]
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     """One requirement of PEP 3333 (or of HTTP, where its section names an RFC)."""
 
     id: str

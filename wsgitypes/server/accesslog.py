@@ -33,9 +33,8 @@ import logging
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from time import strftime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 __all__ = ["COMBINED", "COMMON", "FORMATS", "AccessLog", "AccessRecord", "AccessSink", "check_format", "escape"]
 
@@ -68,8 +67,7 @@ def check_format(text: str) -> str:
     return text
 
 
-@dataclass(frozen=True, slots=True)
-class AccessRecord:
+class AccessRecord(NamedTuple):
     """What the access log knows of one request once its response is done."""
 
     peer: str

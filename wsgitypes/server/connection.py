@@ -39,10 +39,9 @@ import logging
 import os
 import stat
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from http import HTTPStatus
 from time import monotonic
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from wsgitypes import rules
 from wsgitypes.rules import WSGIViolation
@@ -97,8 +96,7 @@ class Stopping:
         self.began = False
 
 
-@dataclass(frozen=True, slots=True)
-class Site:
+class Site(NamedTuple):
     """What every connection of one server process shares: a small record, so that a
     connection needs nothing from the engine that runs it."""
 

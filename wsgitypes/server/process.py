@@ -35,9 +35,8 @@ import stat
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import FrameType
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "AF_UNIX", "DEFAULT_PORT", "RESPAWN_BACKOFF_MAX", "STOP_SIGNALS", "Heartbeat", "ListenError", "SocketFile", "can_fork", "listen",
@@ -107,8 +106,7 @@ def _clear_stale_socket(path: str) -> None:
     raise ListenError(errno.EADDRINUSE, f"cannot listen on unix:{path}: another server is listening there")
 
 
-@dataclass(frozen=True)
-class SocketFile:
+class SocketFile(NamedTuple):
     """The file a Unix listener made, known by its inode as well as its path.
 
     Removed at the end only if the path still names that very file: from the moment a
@@ -218,13 +216,15 @@ class Heartbeat:
             pass  # a full pipe (the supervisor is busy) or a gone one: nothing to do here
 
 
-@dataclass
 class _Worker:
-    pid: int
-    heartbeat: int  # the supervisor's end of the pipe
-    started: float
-    last_beat: float
-    retiring: bool = False  # draining; its replacement is started already
+    __slots__ = ("pid", "heartbeat", "started", "last_beat", "retiring")
+
+    def __init__(self, pid: int, heartbeat: int, started: float) -> None:
+        self.pid = pid
+        self.heartbeat = heartbeat  # the supervisor's end of the pipe
+        self.started = started
+        self.last_beat = started
+        self.retiring = False  # draining; its replacement is started already
 
 
 def _leave_to_the_supervisor(signum: int, frame: FrameType | None) -> None:
@@ -313,7 +313,7 @@ def run_workers(
     def spawn() -> None:
         pid, reader = fork_child(lambda writer: run_worker(Heartbeat(writer)))
         now = time.monotonic()
-        workers[pid] = _Worker(pid, reader, now, now)
+        workers[pid] = _Worker(pid, reader, now)
 
     def start_watcher(writer: int) -> int:
         assert watcher is not None

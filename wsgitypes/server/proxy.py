@@ -28,8 +28,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from wsgitypes.server.request import HOST_SYNTAX
 
@@ -39,8 +38,7 @@ _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _FORWARDED_PAIR = re.compile(r'\s*([!#$%&\'*+\-.^_`|~0-9A-Za-z]+)=("(?:[^"\\]|\\.)*"|[^;,\s]*)\s*')
 
 
-@dataclass(frozen=True, slots=True)
-class TrustedProxies:
+class TrustedProxies(NamedTuple):
     """The peers whose forwarding headers count: addresses and networks, ``*``, ``unix``."""
 
     networks: tuple[_Network, ...]
@@ -80,8 +78,7 @@ class TrustedProxies:
 DEFAULT_TRUSTED = "127.0.0.1,::1,unix"
 
 
-@dataclass(frozen=True, slots=True)
-class _Hop:
+class _Hop(NamedTuple):
     """One proxy's report: the address it saw, and what it says of the scheme and host."""
 
     address: str | None

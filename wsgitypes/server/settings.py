@@ -7,13 +7,12 @@ client costs under each.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["Limits", "Timeouts"]
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
+class Limits(NamedTuple):
     """What one request may be, and how much work one process queues."""
 
     max_request_line: int = 8190
@@ -42,8 +41,7 @@ class Limits:
     """Requests waiting for a free thread in one process; beyond, a 503 with Retry-After."""
 
 
-@dataclass(frozen=True, slots=True)
-class Timeouts:
+class Timeouts(NamedTuple):
     """How long the server waits, in seconds (``min_rate`` in bytes a second)."""
 
     keepalive: float = 5.0
