@@ -38,6 +38,11 @@ workers wherever the server has workers):
 * cheroot:                        ``cheroot.wsgi.Server``, default 10 threads, backlog 5;
                                   ``keep_alive_conn_limit = None`` (by default it closes idle
                                   keep-alive connections beyond the tenth)
+* the Python floor:               ``python -m benchmarks.floor --workers 2``: the least a WSGI
+                                  server in CPython can do per request (:mod:`benchmarks.floor`;
+                                  no limits, timeouts or checks).  A yardstick, never the peer a
+                                  goal compares with: how much of a gap to a C or Rust peer is
+                                  Python's, and how much is ours
 
 Every server that has one gets a 60 s keep-alive timeout (ours ``--timeout-keepalive``,
 gunicorn ``--keep-alive``, waitress ``--channel-timeout``, cheroot ``timeout``, uWSGI
@@ -119,6 +124,10 @@ def _uwsgi(args: argparse.Namespace) -> Command:
                  "--disable-logging", socket="http11-socket")
 
 
+def _floor(at: harness.Address) -> list[str]:
+    return [sys.executable, "-m", "benchmarks.floor", APP, "--host", at.host, "--port", str(at.port), "--workers", "2"]
+
+
 def _uwsgi_missing() -> str | None:
     return None if (BIN / "uwsgi").exists() else 'not installed (pip install uwsgi, or ".[bench]": it compiles C)'
 
@@ -144,13 +153,14 @@ CONTENDERS = [
     Contender("wsgiref", "wsgiref.simple_server", lambda args: wsgiref(APP, "--quiet"), lambda: None, None),
     Contender("cheroot", "cheroot (10 threads)", lambda args: cheroot(APP, "--keep-alive", str(KEEPALIVE)),
               _module("cheroot", 'pip install cheroot, or ".[bench]"'), "cheroot"),
+    Contender("floor", "Python floor 2 workers", lambda args: _floor, _module("httptools", "pip install httptools"), None),
 ]
 BY_NAME = {contender.name: contender for contender in CONTENDERS}
 _KEYS = {contender.key: contender.name for contender in CONTENDERS}
-OURS, OURS_NOCHECK, GRANIAN, UWSGI, GUNICORN, WAITRESS, WSGIREF = (
-    _KEYS[key] for key in ("ours", "nocheck", "granian", "uwsgi", "gunicorn", "waitress", "wsgiref"))
+OURS, OURS_NOCHECK, GRANIAN, UWSGI, GUNICORN, WAITRESS, WSGIREF, FLOOR = (
+    _KEYS[key] for key in ("ours", "nocheck", "granian", "uwsgi", "gunicorn", "waitress", "wsgiref", "floor"))
 OURSELVES = (OURS, OURS_NOCHECK)  # must start: the run is about them
-NOT_PEERS = (*OURSELVES, _KEYS["gunicorn-ours"])  # our engine however it runs: never the peer a goal compares with
+NOT_PEERS = (*OURSELVES, _KEYS["gunicorn-ours"], FLOOR)  # our engine however it runs, and the yardstick: never a goal's peer
 WHY_NOT_ALL = {  # why a server holds fewer idle connections than it was given, where that is known
     WSGIREF: "it speaks HTTP/1.0 and closes every connection",
     UWSGI: "--http11-socket holds one connection per thread and leaves the rest unaccepted",
@@ -488,6 +498,7 @@ def verdict(passed: bool) -> str:
 
 
 ISSUE_15, ISSUE_11, ISSUE_4 = "issue 15", "issue 11, the cost of the checks", "issue 4"
+YARDSTICK = "the Python floor (no goal: how much of each gap Python itself explains)"
 
 
 def speed_goals(results: Results, names: list[str]) -> dict[str, list[str]]:
@@ -519,7 +530,14 @@ def speed_goals(results: Results, names: list[str]) -> dict[str, list[str]]:
         issue_11.append(f"{verdict(value >= 0.9)}  hello, checks on ≥ 0.9× --no-check: {value:.2f}×; "
                         f"{on - off:+.1f} CPU µs per request ({on:.1f} vs {off:.1f})")
     issue_4 = [ratio("hello", GUNICORN, 1.0, "hello ≥ 1.0× gunicorn"), ratio("hello", WAITRESS, 2.0, "hello ≥ 2.0× waitress")]
-    return {ISSUE_15: issue_15, ISSUE_11: issue_11, ISSUE_4: issue_4}
+    yardstick: list[str] = []
+    if FLOOR in names:
+        for scenario in SCENARIOS:
+            against = " ".join(f"= {results.rps(scenario, FLOOR) / results.rps(scenario, peer):.2f}× {peer};"
+                               for peer in (UWSGI, GRANIAN) if peer in names)
+            yardstick.append(f"{scenario}: the floor {against} ours = {results.rps(scenario, OURS) / results.rps(scenario, FLOOR):.2f}× "
+                             f"the floor; CPU µs per request {results.cpu(scenario, OURS):.0f} vs {results.cpu(scenario, FLOOR):.0f}")
+    return {ISSUE_15: issue_15, ISSUE_11: issue_11, ISSUE_4: issue_4, YARDSTICK: yardstick}
 
 
 def memory_goal(memories: list[Memory], idle: int) -> str:
@@ -656,6 +674,10 @@ def main() -> None:
     sections: dict[str, list[str]] = speed_goals(results, names) if results else {ISSUE_15: []}
     if memories is not None:
         sections[ISSUE_15].append(memory_goal(memories, args.idle))
+        floor = next((m for m in memories if m.name == FLOOR), None)
+        if floor is not None:
+            sections.setdefault(YARDSTICK, []).append(f"PSS at {args.idle} idle connections: the floor {floor.peak_pss:.1f} MiB, "
+                                                      f"{floor.processes} processes")
     print("\nGoals (req/s with checks on; --no-check for reference):")
     for issue, lines in sections.items():
         if lines:
