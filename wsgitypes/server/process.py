@@ -227,6 +227,21 @@ class _Worker:
         self.retiring = False  # draining; its replacement is started already
 
 
+def _trim_heap() -> None:
+    """Give the C heap's free pages back to the system (glibc), so that no child inherits them.
+
+    Importing the server and the application leaves about a megabyte that malloc freed but
+    keeps (files read, objects built and dropped): 1.1 MiB of every process's resident
+    memory here, for a 44 KiB ``ctypes`` import.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (ImportError, AttributeError, OSError):
+        pass  # not glibc (musl, macOS): nothing to give back this way
+
+
 def _leave_to_the_supervisor(signum: int, frame: FrameType | None) -> None:
     pass
 
@@ -282,6 +297,7 @@ def run_workers(
         set before anything else runs in it; SIGTERM keeps its default action.
         """
         gc.freeze()  # what the supervisor built is never collected in a child: its pages stay shared (no COW)
+        _trim_heap()
         reader, writer = os.pipe()
         os.set_blocking(writer, False)
         pid = os.fork()
