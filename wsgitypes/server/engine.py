@@ -141,7 +141,7 @@ class Engine:
         self.script_name = script_name
         self.url_scheme = url_scheme
         self.on_tick = on_tick
-        """Called at least once a second from the loop (heartbeats)."""
+        """Called about once a second from the loop (heartbeats)."""
         self._poller: Poller = make_poller(poller)
         self._connections: dict[int, Connection] = {}  # by file descriptor
         self._infos: dict[int, ConnectionInfo] = {}
@@ -156,7 +156,7 @@ class Engine:
         self._failure: BaseException | None = None
         self._drain_deadline: float | None = None
         self._spare_fresh_until = 0.0
-        self._next_sweep = monotonic() + 1.0
+        self._next_sweep = 0.0  # (the first turn sweeps: the first heartbeat goes out at once)
         self._accept_paused_until = 0.0
         self._backoff = 0.0
         self._accept_failures = 0
@@ -270,8 +270,6 @@ class Engine:
 
     def _turn_ended(self, now: float) -> bool:
         """What the loop does once a turn: heartbeats, accepting again, draining, timeouts; True to end."""
-        if self.on_tick is not None:
-            self.on_tick()
         if self._accept_paused_until and now >= self._accept_paused_until and not self.draining:
             self._resume_accepting()
         if self.draining:
@@ -283,6 +281,8 @@ class Engine:
             if not busy or now > self._drain_deadline:
                 return True
         if now >= self._next_sweep:
+            if self.on_tick is not None:
+                self.on_tick()  # (not every turn: a heartbeat costs system calls, a turn may be one request)
             self._expire(now)
             self._next_sweep = now + 1.0
             if self._standby_missing_since:

@@ -75,7 +75,7 @@ def make_environ(request: Request, info: ConnectionInfo, client: tuple[str, str]
     environ["wsgi.input"] = body
     environ["wsgi.errors"] = errors
     for name, value in request.headers:
-        key = _environ_key(name)
+        key = _key_cache.get(name) or _environ_key(name)
         text = value.decode("latin-1")
         if key in environ:  # a repeated field: RFC 9110 §5.3 list join (Cookie uses "; ")
             text = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + text

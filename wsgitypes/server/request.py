@@ -358,7 +358,7 @@ class RequestParser:
         if line[1][:5] != b"HTTP/":  # llhttp parses RTSP and ICE too, as HTTP versions
             raise BadRequest(HTTPStatus.BAD_REQUEST, "not an HTTP request")
         request.version = version = parser.get_http_version()
-        request.method = method = parser.get_method().decode("ascii")
+        request.method = method = request.method or parser.get_method().decode("ascii")  # (on_url decoded it, mostly)
         if request.host_count > 1:  # RFC 9112 §3.2: in any version
             raise BadRequest(HTTPStatus.BAD_REQUEST, f"a request has at most one Host header, got {request.host_count}")
         if version == "1.1":

@@ -90,6 +90,8 @@ class KernelTimeouts(Transport):
         return self.sock.recv(size, _DONTWAIT)
 
     def send_nowait(self, buffers: Sequence[memoryview]) -> int:
+        if len(buffers) == 1:  # (most responses: send() skips sendmsg's gathering)
+            return self.sock.send(buffers[0], _DONTWAIT)
         return self.sock.sendmsg(buffers, [], _DONTWAIT)
 
     # A kernel timeout shows as BlockingIOError (EAGAIN) from a blocking socket.
