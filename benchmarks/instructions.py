@@ -7,11 +7,12 @@
 
 Requests per second on a shared 2-core VM move by 10 to 20 % from one run to the next
 with nothing changed (steal, frequency, the other tenants), which hides any change
-smaller than that.  The instructions a server runs for a request do not move: two runs
-agree within about 2 %.  So this is the figure to compare a change by, before and after,
-and the ratios between servers are those of the work each does in user space (the
-kernel's share, the same system calls for every server give or take an ``epoll_ctl``, is
-not counted).
+smaller than that.  The instructions a server runs for a request hardly move: for this
+server and the floor, runs agree within about 3 %.  So this is the figure to compare a
+change by, before and after.  A server whose threads take turns on the connections
+(uWSGI's) varies more (34,000 to 52,000 here), so the ratios between servers are rough;
+they are those of the work each does in user space (the kernel's share, about the same
+system calls for every server, is not counted).
 
 Each server runs one worker (one process serving, plus a supervisor where it has one:
 every process is counted) under ``valgrind --tool=callgrind``, on 127.0.0.1.  It is
