@@ -33,6 +33,7 @@ import tempfile
 from pathlib import Path
 
 import harness
+from benchmarks.servers import read_response
 from harness import Address, Command, bjoern, granian, ours, uwsgi
 
 APP = "benchmarks.apps:app"
@@ -72,29 +73,12 @@ def ask(address: Address, path: str, requests: int) -> None:
         for n in range(requests):
             connection = connections[n % CONNECTIONS]
             connection.sendall(request)
-            read_response(connection)
+            status, _ = read_response(connection)
+            if status != 200:
+                raise ConnectionError(f"GET {path} answered {status}")
     finally:
         for connection in connections:
             connection.close()
-
-
-def read_response(connection: socket.socket) -> None:
-    """Read one response with a Content-Length body; raise unless it is a 200."""
-    received = b""
-    while b"\r\n\r\n" not in received:
-        data = connection.recv(65536)
-        if not data:
-            raise ConnectionError("the server closed the connection")
-        received += data
-    head, _, body = received.partition(b"\r\n\r\n")
-    if not head.startswith(b"HTTP/1.1 200"):
-        raise ConnectionError(f"got {head.splitlines()[0]!r}")
-    length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
-    while len(body) < length:
-        data = connection.recv(length - len(body))
-        if not data:
-            raise ConnectionError("the server closed the connection mid-body")
-        body += data
 
 
 def total_instructions(command: Command, path: str, requests: int) -> int:
@@ -140,7 +124,7 @@ def main() -> None:
         label, command = SERVERS[name]
         try:
             measured[name] = per_request(command, args.path)
-        except (harness.ServerFailed, OSError, RuntimeError, StopIteration) as error:
+        except (harness.ServerFailed, OSError, RuntimeError) as error:
             print(f"  skipped: {label}: {str(error).splitlines()[0] if str(error) else type(error).__name__}", flush=True)
             continue
         print(f"  {label:24} {measured[name]:>10,.0f}", flush=True)
